@@ -1,0 +1,45 @@
+// swift-tools-version:6.0
+// taboo: serial reversal learning in recurrent networks.
+// Layers, dependencies one way: C libraries → LinearAlgebra → Networks → Simulation ← ScenarioLanguage;
+// Results on top; the `taboo` executable on everything.
+import PackageDescription
+
+let package = Package(
+  name: "taboo",
+  platforms: [.macOS(.v14)],
+  products: [
+    .executable(name: "taboo", targets: ["taboo"]),
+    .executable(name: "taboo-bench", targets: ["TabooBench"]),
+  ],
+  targets: [
+    // System libraries from Debian's packages, found through pkg-config.
+    .systemLibrary(
+      name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+    .systemLibrary(
+      name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+
+    // The only importer of COpenBLAS.
+    .target(name: "LinearAlgebra", dependencies: ["COpenBLAS"]),
+    // Seeded, platform-independent random numbers; no dependencies.
+    .target(name: "Randomness"),
+    // Embedding, Elman/GRU/LSTM cells, readout, loss, optimizers.
+    .target(name: "Networks", dependencies: ["LinearAlgebra", "Randomness"]),
+    // The scenario language: lexer, parser, validator, diagnostics. No numeric dependency.
+    .target(name: "ScenarioLanguage"),
+
+    .executableTarget(name: "taboo", dependencies: ["ScenarioLanguage", "Networks"]),
+    .executableTarget(
+      name: "TabooBench", dependencies: ["Networks", "LinearAlgebra", "Randomness"],
+      path: "benchmarks/Sources/TabooBench"),
+
+    .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "Randomness"]),
+    .testTarget(
+      name: "NetworksTests", dependencies: ["Networks", "LinearAlgebra", "Randomness"],
+      resources: [.copy("Golden")]),
+    .testTarget(
+      name: "ScenarioLanguageTests", dependencies: ["ScenarioLanguage"],
+      resources: [.copy("Fixtures")]),
+    .testTarget(name: "CLITests", dependencies: ["taboo"]),
+  ],
+  swiftLanguageModes: [.v6]
+)

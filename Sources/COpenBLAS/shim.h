@@ -1,0 +1,2 @@
+// OpenBLAS's CBLAS interface and its thread control (Debian: libopenblas-dev).
+#include <cblas.h>

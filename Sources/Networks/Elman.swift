@@ -1,0 +1,34 @@
+// Elman (tanh) cell, PyTorch's `nn.RNN(nonlinearity: "tanh")`:
+//   h_t = tanh(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh)
+// Shapes: gx (T, B, H) holds W_ih x_t + b_ih + b_hh on entry; hs (T+1, B, H).
+
+import LinearAlgebra
+
+enum Elman {
+  static func forward(_ p: Pass) {
+    let ws = p.workspace, b = p.batch, h = p.hidden
+    for t in 0..<p.steps {
+      let pre = p.at(ws.gx, step: t, width: h)
+      let hPrev = p.at(ws.hs, step: t, width: h)
+      if t > 0 || p.initialState { p.addRecurrentProjection(of: hPrev, into: pre) }
+      Vector.tanh(pre, into: p.at(ws.hs, step: t + 1, width: h), count: b * h)
+    }
+  }
+
+  /// Fills dgx (T, B, H) with ∂loss/∂pre_t, walking back from t = T−1.
+  static func backward(_ p: Pass) {
+    let ws = p.workspace, n = p.batch * p.hidden
+    var dh = ws.dh, dhPrev = ws.dhPrev
+    dh.update(repeating: 0, count: n)
+    for t in stride(from: p.steps - 1, through: 0, by: -1) {
+      let hNew = p.at(ws.hs, step: t + 1, width: p.hidden)
+      let dPre = p.at(ws.dgx, step: t, width: p.hidden)
+      if let dOut = p.readoutGradient(step: t) { Vector.add(dOut, into: dh, count: n) }
+      for i in 0..<n { dPre[i] = dh[i] * (1 - hNew[i] * hNew[i]) }
+      guard t > 0 else { break }
+      dhPrev.update(repeating: 0, count: n)
+      p.addRecurrentGradient(of: dPre, into: dhPrev)
+      swap(&dh, &dhPrev)
+    }
+  }
+}

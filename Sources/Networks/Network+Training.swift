@@ -1,0 +1,163 @@
+// One pass of the network over a batch, forward and backward, orchestrating embedding, input
+// projection, the cell, the readout and the loss. Shapes as in Workspace.swift.
+
+import LinearAlgebra
+
+/// The inputs of a pass, time-major.
+public enum SequenceInput {
+  /// Token ids (T, B), each in 0..<V.
+  case tokens(UnsafeBufferPointer<Int32>)
+  /// Dense input vectors (T, B, E), for networks without an embedding.
+  case dense(UnsafeBufferPointer<Float>)
+}
+
+extension Network {
+  /// Runs the network over `batch` sequences of `steps` steps and returns the mean cross-entropy
+  /// over supervised positions (0 when none is supervised). Targets are (T, B) time-major for
+  /// `.everyPosition`, (B) for `.lastPosition`; a negative target marks a position without loss.
+  /// With `initialState`, h_0 (and c_0) are read from `workspace.initialHidden`/`initialCell`;
+  /// otherwise they are zero. Afterwards the workspace holds the softmax rows and final state.
+  @discardableResult
+  public func forward(
+    _ input: SequenceInput, targets: UnsafeBufferPointer<Int32>, batch: Int, steps: Int,
+    supervision: Supervision, initialState: Bool = false, workspace ws: Workspace
+  ) -> Float {
+    precondition(ws.shape == shape, "workspace made for another network shape")
+    precondition(batch > 0 && batch <= ws.capacity, "batch \(batch) outside 1...\(ws.capacity)")
+    precondition(steps > 0 && steps <= ws.maxSteps, "steps \(steps) outside 1...\(ws.maxSteps)")
+    let rows = supervision == .everyPosition ? steps * batch : batch
+    precondition(targets.count == rows, "expected \(rows) targets, got \(targets.count)")
+    let e = shape.inputSize, h = shape.hidden, gw = shape.gateWidth
+    ws.batch = batch
+    ws.steps = steps
+    ws.supervision = supervision
+    ws.usedInitialState = initialState
+    ws.targets.update(from: targets.baseAddress!, count: rows)
+
+    return parameters.withUnsafeBufferPointer { buffer in
+      let w = buffer.baseAddress!
+      // x (T·B, E): embedding rows or the dense vectors.
+      switch input {
+      case .tokens(let tokens):
+        precondition(shape.vocabulary > 0, "this network takes dense inputs")
+        precondition(tokens.count == steps * batch, "expected \(steps * batch) tokens")
+        ws.hadTokens = true
+        ws.tokens.update(from: tokens.baseAddress!, count: tokens.count)
+        let table = w + layout.embedding.lowerBound
+        for (i, token) in tokens.enumerated() {
+          precondition(token >= 0 && Int(token) < shape.vocabulary, "token \(token) outside 0..<V")
+          (ws.x + i * e).update(from: table + Int(token) * e, count: e)
+        }
+      case .dense(let x):
+        precondition(x.count == steps * batch * e, "expected \(steps * batch * e) input values")
+        ws.hadTokens = false
+        ws.x.update(from: x.baseAddress!, count: x.count)
+      }
+
+      // gx (T·B, G·H) = x · W_ihᵀ + b_ih (+ b_hh where the cell adds it unconditionally):
+      // the input projection of every time step in one sgemm.
+      let bias = w + layout.inputBias.lowerBound, recurrentBias = w + layout.recurrentBias.lowerBound
+      let combined = shape.cell != .gru
+      for r in 0..<(steps * batch) {
+        let row = ws.gx + r * gw
+        if combined { for j in 0..<gw { row[j] = bias[j] + recurrentBias[j] } }
+        else { row.update(from: bias, count: gw) }
+      }
+      BLAS.gemm(.none, .transposed, m: steps * batch, n: gw, k: e,
+                a: ws.x, lda: e, b: w + layout.inputWeights.lowerBound, ldb: e,
+                beta: 1, c: ws.gx, ldc: gw)
+
+      if !initialState {
+        ws.hs.update(repeating: 0, count: batch * h)
+        if shape.cell == .lstm { ws.cs.update(repeating: 0, count: batch * h) }
+      }
+      let pass = makePass(w, batch: batch, steps: steps, workspace: ws)
+      switch shape.cell {
+      case .elman: Elman.forward(pass)
+      case .gru: GRU.forward(pass)
+      case .lstm: LSTM.forward(pass)
+      }
+
+      let first = supervision == .everyPosition ? ws.hs + batch * h : ws.hs + steps * batch * h
+      let (loss, supervised) = Readout.forward(
+        hidden: first, rows: rows, h: h, classes: shape.classes,
+        weights: w + layout.headWeights.lowerBound, bias: w + layout.headBias.lowerBound,
+        targets: ws.targets, logits: ws.logitRows, probs: ws.probs)
+      ws.supervisedCount = supervised
+      return supervised > 0 ? Float(loss / Double(supervised)) : 0
+    }
+  }
+
+  /// Backpropagation through time of the last `forward` on `workspace`: adds ∂loss/∂parameters
+  /// into `gradient` (same layout as `parameters`; zero it first for a fresh gradient). For dense
+  /// inputs, ∂loss/∂x is left in `workspace.inputGradient`.
+  public func backward(workspace ws: Workspace, into gradient: inout [Float]) {
+    precondition(gradient.count == layout.count, "gradient buffer has the wrong layout")
+    let batch = ws.batch, steps = ws.steps, e = shape.inputSize, h = shape.hidden
+    let gw = shape.gateWidth, c = shape.classes
+    let everyPosition = ws.supervision == .everyPosition
+    let rows = everyPosition ? steps * batch : batch
+    let first = everyPosition ? ws.hs + batch * h : ws.hs + steps * batch * h
+
+    parameters.withUnsafeBufferPointer { buffer in
+      gradient.withUnsafeMutableBufferPointer { gradients in
+        let w = buffer.baseAddress!, g = gradients.baseAddress!
+
+        // Readout: dLogits (R, C); head_W += dLogitsᵀ · h; head_b += Σ rows; dhOut = dLogits · head_W.
+        let scale = ws.supervisedCount > 0 ? 1 / Float(ws.supervisedCount) : 0
+        Readout.lossGradient(probs: ws.probs, targets: ws.targets, rows: rows, classes: c,
+                             scale: scale, dLogits: ws.dLogits)
+        BLAS.gemm(.transposed, .none, m: c, n: h, k: rows, a: ws.dLogits, lda: c, b: first, ldb: h,
+                  beta: 1, c: g + layout.headWeights.lowerBound, ldc: h)
+        Vector.addColumnSums(of: ws.dLogits, rows: rows, columns: c,
+                             into: g + layout.headBias.lowerBound)
+        BLAS.gemm(.none, .none, m: rows, n: h, k: c, a: ws.dLogits, lda: c,
+                  b: w + layout.headWeights.lowerBound, ldb: h, beta: 0, c: ws.dhOut, ldc: h)
+
+        // Through time: dgx (and dgh for the GRU) for every step.
+        let pass = makePass(w, batch: batch, steps: steps, workspace: ws)
+        switch shape.cell {
+        case .elman: Elman.backward(pass)
+        case .gru: GRU.backward(pass)
+        case .lstm: LSTM.backward(pass)
+        }
+        let dgh = shape.cell == .gru ? ws.dgh : ws.dgx
+
+        // Weight gradients as whole-sequence products.
+        // W_ih (G·H, E) += dgxᵀ (G·H, T·B) · x (T·B, E);  b_ih += Σ rows of dgx.
+        BLAS.gemm(.transposed, .none, m: gw, n: e, k: steps * batch, a: ws.dgx, lda: gw,
+                  b: ws.x, ldb: e, beta: 1, c: g + layout.inputWeights.lowerBound, ldc: e)
+        Vector.addColumnSums(of: ws.dgx, rows: steps * batch, columns: gw,
+                             into: g + layout.inputBias.lowerBound)
+        // W_hh (G·H, H) += dghᵀ · h_{t−1} over the steps whose h_{t−1} is not a zero start.
+        let t0 = ws.usedInitialState ? 0 : 1
+        BLAS.gemm(.transposed, .none, m: gw, n: h, k: (steps - t0) * batch,
+                  a: dgh + t0 * batch * gw, lda: gw, b: ws.hs + t0 * batch * h, ldb: h,
+                  beta: 1, c: g + layout.recurrentWeights.lowerBound, ldc: h)
+        Vector.addColumnSums(of: dgh, rows: steps * batch, columns: gw,
+                             into: g + layout.recurrentBias.lowerBound)
+
+        // Inputs: dx (T·B, E) = dgx · W_ih; the embedding rows gather their tokens' gradients.
+        BLAS.gemm(.none, .none, m: steps * batch, n: e, k: gw, a: ws.dgx, lda: gw,
+                  b: w + layout.inputWeights.lowerBound, ldb: e, beta: 0, c: ws.dx, ldc: e)
+        if ws.hadTokens {
+          let table = g + layout.embedding.lowerBound
+          for i in 0..<(steps * batch) {
+            Vector.add(ws.dx + i * e, into: table + Int(ws.tokens[i]) * e, count: e)
+          }
+        }
+      }
+    }
+  }
+
+  private func makePass(_ w: UnsafePointer<Float>, batch: Int, steps: Int, workspace: Workspace)
+    -> Pass
+  {
+    Pass(batch: batch, steps: steps, hidden: shape.hidden, gateWidth: shape.gateWidth,
+         workspace: workspace,
+         recurrentWeights: w + layout.recurrentWeights.lowerBound,
+         recurrentBias: w + layout.recurrentBias.lowerBound,
+         initialState: workspace.usedInitialState,
+         everyPosition: workspace.supervision == .everyPosition)
+  }
+}

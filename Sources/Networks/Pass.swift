@@ -1,0 +1,48 @@
+import LinearAlgebra
+
+/// The sizes and buffers of one pass over a batch, shared by the cells' forward and backward.
+/// Built once per call; only pointers and sizes, so it costs nothing to pass around.
+struct Pass {
+  /// B, T, H, G·H
+  let batch: Int
+  let steps: Int
+  let hidden: Int
+  let gateWidth: Int
+  let workspace: Workspace
+  /// W_hh (G·H × H) and b_hh (G·H)
+  let recurrentWeights: UnsafePointer<Float>
+  let recurrentBias: UnsafePointer<Float>
+  /// Whether h_0 (and c_0) are given; otherwise they are zero and step 0 skips W_hh h_0.
+  let initialState: Bool
+  /// ∂loss/∂h_t from the readout arrives at every step, or only at the last.
+  let everyPosition: Bool
+
+  /// Rows (B × ·) of time step t in a time-major buffer of row width `width`.
+  @inline(__always)
+  func at(_ buffer: UnsafeMutablePointer<Float>, step t: Int, width: Int) -> UnsafeMutablePointer<Float> {
+    buffer + t * batch * width
+  }
+
+  /// `out += h · W_hhᵀ` for the B rows of h: one `sgemm` per time step.
+  @inline(__always)
+  func addRecurrentProjection(of h: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+    BLAS.gemm(.none, .transposed, m: batch, n: gateWidth, k: hidden,
+              a: h, lda: hidden, b: recurrentWeights, ldb: hidden,
+              beta: 1, c: out, ldc: gateWidth)
+  }
+
+  /// `dhPrev += dGates · W_hh` for the B rows: the gradient flowing to the previous step.
+  @inline(__always)
+  func addRecurrentGradient(of dGates: UnsafePointer<Float>, into dhPrev: UnsafeMutablePointer<Float>) {
+    BLAS.gemm(.none, .none, m: batch, n: hidden, k: gateWidth,
+              a: dGates, lda: gateWidth, b: recurrentWeights, ldb: hidden,
+              beta: 1, c: dhPrev, ldc: hidden)
+  }
+
+  /// ∂loss/∂h_t arriving from the readout at step t, or nil.
+  @inline(__always)
+  func readoutGradient(step t: Int) -> UnsafeMutablePointer<Float>? {
+    if everyPosition { return at(workspace.dhOut, step: t, width: hidden) }
+    return t == steps - 1 ? workspace.dhOut : nil
+  }
+}

@@ -1,0 +1,160 @@
+// Scratch buffers for one forward/backward pass, all time-major so that one time step is one
+// contiguous (B × ·) block. Shapes (for capacity B, T):
+//   x      (T, B, E)    inputs (embedded tokens or dense vectors)
+//   gx     (T, B, G·H)  input projections + biases; after the step, the gate activations
+//   gh     (T, B, G·H)  GRU only: recurrent projections W_hh h + b_hh
+//   hs     (T+1, B, H)  hidden states h_0 … h_T (h_0 is the initial state)
+//   cs     (T+1, B, H)  LSTM only: cell states c_0 … c_T
+//   tc     (T, B, H)    LSTM only: tanh(c_t)
+//   logits (T, B, C)    readout outputs (rows of the supervised positions)
+//   probs  (T, B, C)    their softmax
+//   dLogits (T, B, C)   ∂loss/∂logits
+//   dhOut  (T, B, H)    ∂loss/∂h_t from the readout
+//   dgx    (T, B, G·H)  ∂loss/∂(input-side gate pre-activations)
+//   dgh    (T, B, G·H)  GRU only: ∂loss/∂(W_hh h + b_hh)
+//   dh, dhPrev, dc, dcPrev  (B, H)  running state gradients
+//   dx     (T, B, E)    ∂loss/∂x
+
+/// Owned scratch memory for passes of up to `capacity` sequences of up to `maxSteps` steps.
+/// One workspace belongs to one thread at a time; it is reused across steps without allocating.
+public final class Workspace {
+  public let shape: NetworkShape
+  public let capacity: Int
+  public let maxSteps: Int
+
+  let x: UnsafeMutablePointer<Float>
+  let gx: UnsafeMutablePointer<Float>
+  let gh: UnsafeMutablePointer<Float>
+  let hs: UnsafeMutablePointer<Float>
+  let cs: UnsafeMutablePointer<Float>
+  let tc: UnsafeMutablePointer<Float>
+  let logitRows: UnsafeMutablePointer<Float>
+  let probs: UnsafeMutablePointer<Float>
+  let dLogits: UnsafeMutablePointer<Float>
+  let dhOut: UnsafeMutablePointer<Float>
+  let dgx: UnsafeMutablePointer<Float>
+  let dgh: UnsafeMutablePointer<Float>
+  let dh: UnsafeMutablePointer<Float>
+  let dhPrev: UnsafeMutablePointer<Float>
+  let dc: UnsafeMutablePointer<Float>
+  let dcPrev: UnsafeMutablePointer<Float>
+  let dx: UnsafeMutablePointer<Float>
+  /// Tokens (T, B) of the last forward pass, for the embedding gradient.
+  let tokens: UnsafeMutablePointer<Int32>
+  /// Targets of the last forward pass: (T, B) for every-position supervision, (B) otherwise.
+  let targets: UnsafeMutablePointer<Int32>
+
+  /// What the last forward pass ran, for `backward` and the accessors.
+  var batch = 0
+  var steps = 0
+  var supervision = Supervision.lastPosition
+  var supervisedCount = 0
+  var usedInitialState = false
+  var hadTokens = false
+  private var allocations: [UnsafeMutablePointer<Float>] = []
+
+  public init(shape: NetworkShape, capacity: Int, maxSteps: Int) {
+    precondition(capacity > 0 && maxSteps > 0, "a workspace needs room for one step of one row")
+    self.shape = shape
+    self.capacity = capacity
+    self.maxSteps = maxSteps
+    let b = capacity, t = maxSteps, e = shape.inputSize, h = shape.hidden
+    let gw = shape.gateWidth, c = shape.classes
+    let isGRU = shape.cell == .gru, isLSTM = shape.cell == .lstm
+    var owned: [UnsafeMutablePointer<Float>] = []
+    func buffer(_ count: Int) -> UnsafeMutablePointer<Float> {
+      let p = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
+      p.initialize(repeating: 0, count: max(count, 1))
+      owned.append(p)
+      return p
+    }
+    x = buffer(t * b * e)
+    gx = buffer(t * b * gw)
+    gh = buffer(isGRU ? t * b * gw : 0)
+    hs = buffer((t + 1) * b * h)
+    cs = buffer(isLSTM ? (t + 1) * b * h : 0)
+    tc = buffer(isLSTM ? t * b * h : 0)
+    logitRows = buffer(t * b * c)
+    probs = buffer(t * b * c)
+    dLogits = buffer(t * b * c)
+    dhOut = buffer(t * b * h)
+    dgx = buffer(t * b * gw)
+    dgh = buffer(isGRU ? t * b * gw : 0)
+    dh = buffer(b * h)
+    dhPrev = buffer(b * h)
+    dc = buffer(isLSTM ? b * h : 0)
+    dcPrev = buffer(isLSTM ? b * h : 0)
+    dx = buffer(t * b * e)
+    allocations = owned
+    tokens = .allocate(capacity: t * b)
+    tokens.initialize(repeating: 0, count: t * b)
+    targets = .allocate(capacity: t * b)
+    targets.initialize(repeating: -1, count: t * b)
+  }
+
+  deinit {
+    for p in allocations { p.deallocate() }
+    tokens.deallocate()
+    targets.deallocate()
+  }
+
+  /// Bytes of scratch memory this workspace holds.
+  public var bytes: Int {
+    let b = capacity, t = maxSteps, e = shape.inputSize, h = shape.hidden
+    let gw = shape.gateWidth, c = shape.classes
+    let gru = shape.cell == .gru ? 2 * t * b * gw : 0
+    let lstm = shape.cell == .lstm ? ((t + 1) + t + 2) * b * h : 0
+    let floats = 2 * t * b * e + 2 * t * b * gw + (t + 1) * b * h + 3 * t * b * c + t * b * h
+      + 2 * b * h + gru + lstm
+    return 4 * floats + 8 * t * b
+  }
+
+  // MARK: Reading results of the last forward pass
+
+  /// The initial hidden state h_0 (B × H), read when `forward(…, initialState: true)`.
+  public var initialHidden: UnsafeMutablePointer<Float> { hs }
+  /// The initial cell state c_0 (B × H), LSTM only.
+  public var initialCell: UnsafeMutablePointer<Float> {
+    precondition(shape.cell == .lstm, "only an LSTM has a cell state")
+    return cs
+  }
+
+  /// h_T of the last pass: (B × H), row-major.
+  public var finalHidden: UnsafeBufferPointer<Float> {
+    UnsafeBufferPointer(start: hs + steps * batch * shape.hidden, count: batch * shape.hidden)
+  }
+
+  /// c_T of the last pass (LSTM only).
+  public var finalCell: UnsafeBufferPointer<Float> {
+    precondition(shape.cell == .lstm, "only an LSTM has a cell state")
+    return UnsafeBufferPointer(start: cs + steps * batch * shape.hidden, count: batch * shape.hidden)
+  }
+
+  /// Softmax probabilities (C values) of sequence `row` at its last position.
+  public func lastProbabilities(row: Int) -> UnsafeBufferPointer<Float> {
+    precondition(row >= 0 && row < batch, "row \(row) outside the batch of \(batch)")
+    let c = shape.classes
+    let base = supervision == .everyPosition ? (steps - 1) * batch * c : 0
+    return UnsafeBufferPointer(start: probs + base + row * c, count: c)
+  }
+
+  /// Softmax probabilities at position `step` of sequence `row` (every-position supervision).
+  public func probabilities(step: Int, row: Int) -> UnsafeBufferPointer<Float> {
+    precondition(supervision == .everyPosition || step == steps - 1,
+                 "only the last position has a readout")
+    if supervision == .lastPosition { return lastProbabilities(row: row) }
+    let c = shape.classes
+    return UnsafeBufferPointer(start: probs + (step * batch + row) * c, count: c)
+  }
+
+  /// The logits of the last pass: (T, B, C) time-major for every-position supervision, else (B, C).
+  public var logits: UnsafeBufferPointer<Float> {
+    let rows = supervision == .everyPosition ? steps * batch : batch
+    return UnsafeBufferPointer(start: logitRows, count: rows * shape.classes)
+  }
+
+  /// ∂loss/∂x of the last backward pass, (T, B, E) time-major: the dense-input gradient.
+  public var inputGradient: UnsafeBufferPointer<Float> {
+    UnsafeBufferPointer(start: dx, count: steps * batch * shape.inputSize)
+  }
+}
