@@ -1,0 +1,42 @@
+import Foundation
+import LinearAlgebra
+import Testing
+
+@Suite("Vectorisable activations against libm")
+struct ActivationTests {
+  /// 200,001 points over the range where the network's pre-activations live, and beyond.
+  static let grid: [Float] = (0...200_000).map { Float(-50 + Double($0) * 1e-4 * 5) }
+
+  @Test("exp within 2 ulp on [−87, 88]")
+  func exp() {
+    var worst: Float = 0
+    for x in stride(from: Float(-87), through: 88, by: 0.0137) {
+      let expected = Foundation.exp(Double(x))
+      let ulp = Double(Float(expected).ulp)
+      worst = max(worst, Float(abs(Double(Activation.exp(x)) - expected) / ulp))
+    }
+    #expect(worst <= 2, "worst error \(worst) ulp")
+    #expect(Activation.exp(-1000) >= 0 && Activation.exp(-1000) < 1e-37)
+    #expect(Activation.exp(.nan).isNaN)
+  }
+
+  @Test("sigmoid and tanh within 3e-7 absolute and 5 ulp relative")
+  func sigmoidAndTanh() {
+    var worstAbsolute = 0.0, worstUlp = 0.0
+    for x in Self.grid + [0, -0, 1e-30, -1e-30, 1e-8, 0.6249, 0.6251, -0.625] {
+      let pairs = [
+        (Double(Activation.sigmoid(x)), 1 / (1 + Foundation.exp(-Double(x)))),
+        (Double(Activation.tanh(x)), Foundation.tanh(Double(x))),
+      ]
+      for (actual, expected) in pairs {
+        worstAbsolute = max(worstAbsolute, abs(actual - expected))
+        let ulp = Double(Float(expected).ulp)
+        if ulp > 0 { worstUlp = max(worstUlp, abs(actual - expected) / ulp) }
+      }
+    }
+    #expect(worstAbsolute <= 3e-7, "absolute \(worstAbsolute)")
+    #expect(worstUlp <= 5, "\(worstUlp) ulp")
+    #expect(Activation.tanh(30) == 1 && Activation.tanh(-30) == -1)
+    #expect(Activation.sigmoid(100) == 1 && Activation.sigmoid(-100) >= 0)
+  }
+}
