@@ -58,7 +58,9 @@ public enum Vector {
   /// `y[i] = tanh(x[i])` for i in 0..<count (y may alias x).
   @inlinable
   public static func tanh(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
-    for i in 0..<count { y[i] = Activation.tanh(x[i]) }
+    for i in stride(from: 0, to: count, by: Lanes.scalarCount) {
+      Activation.tanh(Lanes.load(x + i, count: count - i)).store(to: y + i, count: count - i)
+    }
   }
 
   /// `y[i] = sigmoid(x[i])` for i in 0..<count (y may alias x).
@@ -66,7 +68,9 @@ public enum Vector {
   public static func sigmoid(
     _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int
   ) {
-    for i in 0..<count { y[i] = Activation.sigmoid(x[i]) }
+    for i in stride(from: 0, to: count, by: Lanes.scalarCount) {
+      Activation.sigmoid(Lanes.load(x + i, count: count - i)).store(to: y + i, count: count - i)
+    }
   }
 
   /// `y[i] += x[i]`.

@@ -21,14 +21,17 @@ enum GRU {
       for row in 0..<b {
         let xr = gx + row * gw, hr = gh + row * gw
         let hp = hPrev + row * h, hn = hNew + row * h
-        for j in 0..<h {
-          let r = Activation.sigmoid(xr[j] + hr[j])
-          let z = Activation.sigmoid(xr[h + j] + hr[h + j])
-          let n = Activation.tanh(xr[2 * h + j] + r * hr[2 * h + j])
-          xr[j] = r
-          xr[h + j] = z
-          xr[2 * h + j] = n
-          hn[j] = n + z * (hp[j] - n)
+        for j in stride(from: 0, to: h, by: Lanes.scalarCount) {
+          let k = h - j
+          let r = Activation.sigmoid(Lanes.load(xr + j, count: k) + Lanes.load(hr + j, count: k))
+          let z = Activation.sigmoid(
+            Lanes.load(xr + h + j, count: k) + Lanes.load(hr + h + j, count: k))
+          let n = Activation.tanh(
+            Lanes.load(xr + 2 * h + j, count: k) + r * Lanes.load(hr + 2 * h + j, count: k))
+          r.store(to: xr + j, count: k)
+          z.store(to: xr + h + j, count: k)
+          n.store(to: xr + 2 * h + j, count: k)
+          (n + z * (Lanes.load(hp + j, count: k) - n)).store(to: hn + j, count: k)
         }
       }
     }
@@ -51,19 +54,21 @@ enum GRU {
         let g = gates + row * gw, rec = gh + row * gw
         let dx = dgx + row * gw, dr = dgh + row * gw
         let hp = hPrev + row * h, d = dh + row * h, dPrev = dhPrev + row * h
-        for j in 0..<h {
-          let r = g[j], z = g[h + j], n = g[2 * h + j]
-          let dhj = d[j]
+        for j in stride(from: 0, to: h, by: Lanes.scalarCount) {
+          let k = h - j
+          let r = Lanes.load(g + j, count: k), z = Lanes.load(g + h + j, count: k)
+          let n = Lanes.load(g + 2 * h + j, count: k)
+          let dhj = Lanes.load(d + j, count: k)
           let dnPre = dhj * (1 - z) * (1 - n * n)
-          let dzPre = dhj * (hp[j] - n) * z * (1 - z)
-          let drPre = dnPre * rec[2 * h + j] * r * (1 - r)
-          dx[j] = drPre
-          dx[h + j] = dzPre
-          dx[2 * h + j] = dnPre
-          dr[j] = drPre
-          dr[h + j] = dzPre
-          dr[2 * h + j] = dnPre * r
-          dPrev[j] = dhj * z
+          let dzPre = dhj * (Lanes.load(hp + j, count: k) - n) * z * (1 - z)
+          let drPre = dnPre * Lanes.load(rec + 2 * h + j, count: k) * r * (1 - r)
+          drPre.store(to: dx + j, count: k)
+          dzPre.store(to: dx + h + j, count: k)
+          dnPre.store(to: dx + 2 * h + j, count: k)
+          drPre.store(to: dr + j, count: k)
+          dzPre.store(to: dr + h + j, count: k)
+          (dnPre * r).store(to: dr + 2 * h + j, count: k)
+          (dhj * z).store(to: dPrev + j, count: k)
         }
       }
       guard t > 0 else { break }

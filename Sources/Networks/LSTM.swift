@@ -18,20 +18,21 @@ enum LSTM {
       for row in 0..<b {
         let g = gx + row * gw
         let cp = cPrev + row * h, cn = cNew + row * h, tn = tcNew + row * h, hn = hNew + row * h
-        for j in 0..<h {
-          let i = Activation.sigmoid(g[j])
-          let f = Activation.sigmoid(g[h + j])
-          let gg = Activation.tanh(g[2 * h + j])
-          let o = Activation.sigmoid(g[3 * h + j])
-          let c = f * cp[j] + i * gg
+        for j in stride(from: 0, to: h, by: Lanes.scalarCount) {
+          let k = h - j
+          let i = Activation.sigmoid(Lanes.load(g + j, count: k))
+          let f = Activation.sigmoid(Lanes.load(g + h + j, count: k))
+          let gg = Activation.tanh(Lanes.load(g + 2 * h + j, count: k))
+          let o = Activation.sigmoid(Lanes.load(g + 3 * h + j, count: k))
+          let c = f * Lanes.load(cp + j, count: k) + i * gg
           let tcv = Activation.tanh(c)
-          g[j] = i
-          g[h + j] = f
-          g[2 * h + j] = gg
-          g[3 * h + j] = o
-          cn[j] = c
-          tn[j] = tcv
-          hn[j] = o * tcv
+          i.store(to: g + j, count: k)
+          f.store(to: g + h + j, count: k)
+          gg.store(to: g + 2 * h + j, count: k)
+          o.store(to: g + 3 * h + j, count: k)
+          c.store(to: cn + j, count: k)
+          tcv.store(to: tn + j, count: k)
+          (o * tcv).store(to: hn + j, count: k)
         }
       }
     }
@@ -53,16 +54,18 @@ enum LSTM {
         let cp = cPrev + row * h, tcv = tcNow + row * h
         let dhr = dh + row * h, dcr = dc + row * h
         let dhp = dhPrev + row * h, dcp = dcPrev + row * h
-        for j in 0..<h {
-          let i = g[j], f = g[h + j], gg = g[2 * h + j], og = g[3 * h + j], tj = tcv[j]
-          let dhj = dhr[j]
-          let dcj = dcr[j] + dhj * og * (1 - tj * tj)
-          dg[j] = dcj * gg * i * (1 - i)
-          dg[h + j] = dcj * cp[j] * f * (1 - f)
-          dg[2 * h + j] = dcj * i * (1 - gg * gg)
-          dg[3 * h + j] = dhj * tj * og * (1 - og)
-          dcp[j] = dcj * f
-          dhp[j] = 0
+        for j in stride(from: 0, to: h, by: Lanes.scalarCount) {
+          let k = h - j
+          let i = Lanes.load(g + j, count: k), f = Lanes.load(g + h + j, count: k)
+          let gg = Lanes.load(g + 2 * h + j, count: k), og = Lanes.load(g + 3 * h + j, count: k)
+          let tj = Lanes.load(tcv + j, count: k), dhj = Lanes.load(dhr + j, count: k)
+          let dcj = Lanes.load(dcr + j, count: k) + dhj * og * (1 - tj * tj)
+          (dcj * gg * i * (1 - i)).store(to: dg + j, count: k)
+          (dcj * Lanes.load(cp + j, count: k) * f * (1 - f)).store(to: dg + h + j, count: k)
+          (dcj * i * (1 - gg * gg)).store(to: dg + 2 * h + j, count: k)
+          (dhj * tj * og * (1 - og)).store(to: dg + 3 * h + j, count: k)
+          (dcj * f).store(to: dcp + j, count: k)
+          Lanes().store(to: dhp + j, count: k)
         }
       }
       guard t > 0 else { break }

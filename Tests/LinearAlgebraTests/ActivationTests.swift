@@ -39,4 +39,41 @@ struct ActivationTests {
     #expect(Activation.tanh(30) == 1 && Activation.tanh(-30) == -1)
     #expect(Activation.sigmoid(100) == 1 && Activation.sigmoid(-100) >= 0)
   }
+
+  @Test("eight lanes give the scalar results bit for bit, ragged tails included")
+  func lanesMatchScalar() {
+    let xs = Self.grid + [.nan, .infinity, -.infinity, 0, -0, 100, -100]
+    var lanes = [Float](repeating: 0, count: xs.count)
+    for (name, scalar, vector) in [
+      ("exp", Activation.exp as (Float) -> Float, Activation.exp as (Lanes) -> Lanes),
+      ("sigmoid", Activation.sigmoid, Activation.sigmoid),
+      ("tanh", Activation.tanh, Activation.tanh),
+    ] {
+      xs.withUnsafeBufferPointer { x in
+        lanes.withUnsafeMutableBufferPointer { y in
+          for i in stride(from: 0, to: x.count, by: 8) {
+            vector(Lanes.load(x.baseAddress! + i, count: x.count - i))
+              .store(to: y.baseAddress! + i, count: x.count - i)
+          }
+        }
+      }
+      let mismatches = xs.indices.filter {
+        lanes[$0].bitPattern != scalar(xs[$0]).bitPattern && !(lanes[$0].isNaN && xs[$0].isNaN)
+      }
+      #expect(mismatches.isEmpty, "\(name): \(mismatches.prefix(3).map { xs[$0] })")
+    }
+  }
+}
+
+@Suite("OpenBLAS kernel choice")
+struct KernelSelectionTests {
+  @Test("AVX-512 CPUs get SkylakeX when OpenBLAS fell back; good choices are kept")
+  func choice() {
+    let avx512: Set = ["avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd"]
+    #expect(BLAS.betterCoreType(cpuFlags: avx512, current: "Prescott") == "SkylakeX")
+    #expect(BLAS.betterCoreType(cpuFlags: avx512, current: "SkylakeX") == nil)
+    #expect(BLAS.betterCoreType(cpuFlags: ["avx2", "fma"], current: "Prescott") == "Haswell")
+    #expect(BLAS.betterCoreType(cpuFlags: ["avx2", "fma"], current: "Zen") == nil)
+    #expect(BLAS.betterCoreType(cpuFlags: ["sse2"], current: "Prescott") == nil)
+  }
 }

@@ -1,0 +1,69 @@
+// Eight Float32 lanes at a time: the activations of Activations.swift on SIMD8<Float>, plus
+// loads and stores that handle a ragged tail, so each gate loop is written once.
+
+/// The vector type of the elementwise kernels.
+public typealias Lanes = SIMD8<Float>
+
+extension Lanes {
+  /// Loads `min(count, 8)` values from `p`; missing lanes are zero.
+  @inlinable @inline(__always)
+  public static func load(_ p: UnsafePointer<Float>, count: Int) -> Lanes {
+    if count >= 8 { return UnsafeRawPointer(p).loadUnaligned(as: Lanes.self) }
+    var v = Lanes()
+    for i in 0..<count { v[i] = p[i] }
+    return v
+  }
+
+  /// Stores the first `min(count, 8)` lanes to `p`.
+  @inlinable @inline(__always)
+  public func store(to p: UnsafeMutablePointer<Float>, count: Int) {
+    if count >= 8 {
+      UnsafeMutableRawPointer(p).storeBytes(of: self, as: Lanes.self)
+      return
+    }
+    for i in 0..<count { p[i] = self[i] }
+  }
+}
+
+extension Activation {
+  /// e^x lane by lane; same algorithm and accuracy as the scalar `exp`, NaN stays NaN.
+  @inlinable @inline(__always)
+  public static func exp(_ x: Lanes) -> Lanes {
+    let clamped = x.replacing(with: -87.3, where: x .< -87.3).replacing(with: 88.3, where: x .> 88.3)
+    let shifter = Lanes(repeating: 12_582_912)
+    let t = clamped * 1.442_695_04 + shifter
+    let n = t - shifter
+    let r = (clamped - n * 0.693_359_375) + n * 2.121_944_4e-4
+    var p = Lanes(repeating: 1.987_569_15e-4)
+    p = p * r + 1.398_199_95e-3
+    p = p * r + 8.333_451_9e-3
+    p = p * r + 4.166_579_59e-2
+    p = p * r + 1.666_666_55e-1
+    p = p * r + 5.000_000_12e-1
+    p = p * (r * r) + r + 1
+    let bits = unsafeBitCast(t, to: SIMD8<Int32>.self) &- unsafeBitCast(shifter, to: SIMD8<Int32>.self)
+    let scale = unsafeBitCast((bits &+ 127) &<< 23, to: Lanes.self)
+    return p * scale
+  }
+
+  @inlinable @inline(__always)
+  public static func sigmoid(_ x: Lanes) -> Lanes {
+    1 / (1 + exp(-x))
+  }
+
+  @inlinable @inline(__always)
+  public static func tanh(_ x: Lanes) -> Lanes {
+    let negative = x .< 0
+    let a = x.replacing(with: -x, where: negative)
+    let z = x * x
+    var p = Lanes(repeating: -5.704_988_72e-3)
+    p = p * z + 2.063_908_88e-2
+    p = p * z - 5.373_971_55e-2
+    p = p * z + 1.333_144_22e-1
+    p = p * z - 3.333_328_19e-1
+    let small = p * z * x + x
+    let large = 1 - 2 / (exp(2 * a) + 1)
+    let signedLarge = large.replacing(with: -large, where: negative)
+    return signedLarge.replacing(with: small, where: a .< 0.625)
+  }
+}
