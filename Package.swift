@@ -27,7 +27,20 @@ let package = Package(
     // The scenario language: lexer, parser, validator, diagnostics. No numeric dependency.
     .target(name: "ScenarioLanguage"),
 
-    .executableTarget(name: "taboo", dependencies: ["ScenarioLanguage", "Networks"]),
+    // What a run produces (runs, phases, probes) as plain values; no dependencies.
+    .target(name: "Records"),
+    // Worlds, item sets, schedules, the trainer, probes and the batch runner.
+    .target(
+      name: "Simulation",
+      dependencies: ["Networks", "Randomness", "ScenarioLanguage", "Records"]),
+    // The SQLite store (the only importer of CSQLite), analysis, CSV and SVG.
+    .target(name: "Results", dependencies: ["Records", "CSQLite"]),
+
+    .executableTarget(
+      name: "taboo",
+      dependencies: [
+        "ScenarioLanguage", "Networks", "LinearAlgebra", "Simulation", "Records", "Results",
+      ]),
     .executableTarget(
       name: "TabooBench", dependencies: ["Networks", "LinearAlgebra", "Randomness"],
       path: "benchmarks/Sources/TabooBench"),
@@ -39,6 +52,9 @@ let package = Package(
     .testTarget(
       name: "ScenarioLanguageTests", dependencies: ["ScenarioLanguage"],
       resources: [.copy("Fixtures")]),
+    .testTarget(
+      name: "SimulationTests", dependencies: ["Simulation", "ScenarioLanguage", "Records"]),
+    .testTarget(name: "ResultsTests", dependencies: ["Results", "Records"]),
     .testTarget(name: "CLITests", dependencies: ["taboo"]),
   ],
   swiftLanguageModes: [.v6]

@@ -1,0 +1,1 @@
+// The SQLite store and analysis live here.

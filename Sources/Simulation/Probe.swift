@@ -1,0 +1,158 @@
+// Probes (DESIGN §6): evaluate, without updating weights, every probed set with and without
+// password and the trained streams; per (set, password): acc_truth, acc_taboo, p_truth,
+// p_taboo, and where the set is trained in the current phase, agreement with and loss against
+// that target. Each (item, password) sequence is evaluated once per probe, however many sets
+// contain it.
+
+import Foundation
+import Networks
+import Records
+
+/// What one (item, password) sequence did at a probe.
+struct ItemOutcome {
+  var answer: Int32 = -1
+  var pTruth: Float = 0
+  var pTaboo: Float = 0
+  /// Mean cross-entropy over supervised positions against truth, taboo, random.
+  var loss: (truth: Double, taboo: Double, random: Double) = (0, 0, 0)
+}
+
+/// The (set, password) pairs a probe reports, with the target each is trained on in a phase.
+struct ProbeTarget {
+  var set: String
+  var password: Bool
+  var items: [Int]
+  var target: TargetKind?
+}
+
+struct Prober {
+  let plan: RunPlan
+  /// The outcome of item i without (index i) and with (index N + i) password.
+  private var outcomes: [ItemOutcome]
+  private var buffers: BatchBuffers
+  let chunk: Int
+
+  init(plan: RunPlan, chunk: Int) {
+    self.plan = plan
+    self.chunk = chunk
+    outcomes = [ItemOutcome](repeating: ItemOutcome(), count: 2 * plan.world.items.count)
+    buffers = BatchBuffers(world: plan.world, capacity: chunk)
+  }
+
+  /// The pairs reported during `phase`: probed sets (both password states where the world has a
+  /// password), then any trained stream not already among them.
+  func targets(for phase: PhasePlan) -> [ProbeTarget] {
+    let passwords = plan.world.hasPassword ? [false, true] : [false]
+    var result: [ProbeTarget] = []
+    for name in plan.probeSets {
+      for pw in passwords {
+        result.append(ProbeTarget(set: name, password: pw, items: plan.items(of: name), target: nil))
+      }
+    }
+    for stream in phase.streams
+    where !result.contains(where: { $0.set == stream.set && $0.password == stream.password }) {
+      result.append(ProbeTarget(set: stream.set, password: stream.password,
+                                items: plan.items(of: stream.set), target: nil))
+    }
+    // A pair is trained when a stream of the phase covers all of its items with its password.
+    for i in result.indices {
+      let pair = result[i]
+      result[i].target = phase.streams.first { stream in
+        stream.password == pair.password
+          && (stream.set == pair.set || isSubset(pair.items, of: plan.items(of: stream.set)))
+      }?.target
+    }
+    return result
+  }
+
+  /// Evaluates every needed sequence and returns one record per pair.
+  mutating func probe(
+    _ network: Network, workspace: Workspace, pairs: [ProbeTarget],
+    phaseIndex: Int, step: Int, examples: Int
+  ) -> [ProbeRecord] {
+    let n = plan.world.items.count
+    var needed = [Bool](repeating: false, count: 2 * n)
+    for pair in pairs { for i in pair.items { needed[(pair.password ? n : 0) + i] = true } }
+    let sequences = needed.indices.filter { needed[$0] }.map {
+      Example(item: $0 % n, password: $0 >= n, target: .truth)
+    }
+    for start in stride(from: 0, to: sequences.count, by: chunk) {
+      let part = sequences[start..<min(start + chunk, sequences.count)]
+      evaluate(network, workspace: workspace, part)
+    }
+    return pairs.map { pair in
+      let offset = pair.password ? n : 0
+      var accTruth = 0.0, accTaboo = 0.0, pTruth = 0.0, pTaboo = 0.0, accTarget = 0.0, loss = 0.0
+      for i in pair.items {
+        let item = plan.world.items[i], outcome = outcomes[offset + i]
+        if outcome.answer == item.truth.answer { accTruth += 1 }
+        if outcome.answer == item.taboo.answer { accTaboo += 1 }
+        pTruth += Double(outcome.pTruth)
+        pTaboo += Double(outcome.pTaboo)
+        if let target = pair.target {
+          if outcome.answer == item.targets(target).answer { accTarget += 1 }
+          switch target {
+          case .truth: loss += outcome.loss.truth
+          case .taboo: loss += outcome.loss.taboo
+          case .random: loss += outcome.loss.random
+          }
+        }
+      }
+      let count = Double(max(pair.items.count, 1))
+      return ProbeRecord(
+        phaseIndex: phaseIndex, step: step, examples: examples, set: pair.set,
+        password: pair.password, accTruth: accTruth / count, accTaboo: accTaboo / count,
+        pTruth: pTruth / count, pTaboo: pTaboo / count, target: pair.target?.rawValue,
+        accTarget: pair.target == nil ? nil : accTarget / count,
+        loss: pair.target == nil ? nil : loss / count)
+    }
+  }
+
+  private mutating func evaluate(_ network: Network, workspace: Workspace, _ part: ArraySlice<Example>) {
+    let world = plan.world, b = part.count, t = world.steps
+    buffers.fill(part) { _ in nil }
+    let supervision: Supervision = world.everyPosition ? .everyPosition : .lastPosition
+    let targetCount = buffers.targetCount(b)
+    buffers.tokens.withUnsafeBufferPointer { tokens in
+      buffers.targets.withUnsafeBufferPointer { targets in
+        _ = network.forward(
+          .tokens(UnsafeBufferPointer(rebasing: tokens[0..<(b * t)])),
+          targets: UnsafeBufferPointer(rebasing: targets[0..<targetCount]),
+          batch: b, steps: t, supervision: supervision, workspace: workspace)
+      }
+    }
+    let n = world.items.count
+    for (row, example) in part.enumerated() {
+      let item = world.items[example.item]
+      let last = workspace.lastProbabilities(row: row)
+      var best = 0
+      for k in 1..<last.count where last[k] > last[best] { best = k }
+      var outcome = ItemOutcome()
+      outcome.answer = Int32(best)
+      outcome.pTruth = last[Int(item.truth.answer)]
+      outcome.pTaboo = last[Int(item.taboo.answer)]
+      // Cross-entropy against each target over the supervised positions.
+      var losses = (truth: 0.0, taboo: 0.0, random: 0.0)
+      let positions = world.everyPosition ? Array(1..<t) : [t - 1]
+      for (slot, s) in positions.enumerated() {
+        let p = workspace.probabilities(step: s, row: row)
+        losses.truth -= log(max(Double(p[Int(item.truth.positions[slot])]), 1e-30))
+        losses.taboo -= log(max(Double(p[Int(item.taboo.positions[slot])]), 1e-30))
+        losses.random -= log(max(Double(p[Int(item.random.positions[slot])]), 1e-30))
+      }
+      let count = Double(positions.count)
+      outcome.loss = (losses.truth / count, losses.taboo / count, losses.random / count)
+      outcomes[(example.password ? n : 0) + example.item] = outcome
+    }
+  }
+}
+
+/// Whether sorted `a` is a subset of sorted `b`.
+func isSubset(_ a: [Int], of b: [Int]) -> Bool {
+  var j = 0
+  for x in a {
+    while j < b.count && b[j] < x { j += 1 }
+    if j == b.count || b[j] != x { return false }
+  }
+  return true
+}

@@ -1,0 +1,173 @@
+// Executes one run: phase after phase, batches drawn uniformly without replacement within an
+// epoch from the union of the phase's streams, an optimizer step per batch, probes every N steps
+// and at every phase boundary, `until criterion` checked at each probe, NaN/∞ loss ends the run.
+
+import Foundation
+import Networks
+import Randomness
+import Records
+
+/// Why a run did not finish.
+public enum RunInterruption: Error {
+  case cancelled
+}
+
+public struct Trainer {
+  public let plan: RunPlan
+  public let key: RunKey
+
+  public init(plan: RunPlan, key: RunKey) {
+    self.plan = plan
+    self.key = key
+  }
+
+  /// Runs the plan. `cancelled` is polled between steps; when it returns true the run is
+  /// abandoned (nothing of it is returned).
+  public func run(cancelled: () -> Bool = { false }) throws(RunInterruption) -> RunRecord {
+    let started = Date()
+    let world = plan.world
+    let shape = plan.networkShape
+    var network = Network(shape: shape, seed: plan.seed)
+    var gradient = network.zeroBuffer()
+
+    // Every phase's examples, and the workspace capacity their batches and the probes need.
+    let unions = plan.phases.map(examples(of:))
+    let largestBatch = zip(plan.phases, unions).map { phase, union in
+      min(phase.settings.batch ?? union.count, union.count)
+    }.max() ?? 1
+    let probeChunk = min(512, 2 * world.items.count)
+    let capacity = max(largestBatch, probeChunk, 1)
+    let workspace = Workspace(shape: shape, capacity: capacity, maxSteps: world.steps)
+    var buffers = BatchBuffers(world: world, capacity: capacity)
+    var prober = Prober(plan: plan, chunk: probeChunk)
+    var batches = SeededGenerator(seed: plan.seed, stream: "batches")
+    let supervision: Supervision = world.everyPosition ? .everyPosition : .lastPosition
+
+    var optimizer: Optimizer? = nil
+    var step = 0, seen = 0
+    var phases: [PhaseRecord] = []
+    var probes: [ProbeRecord] = []
+    var diverged: Int? = nil
+
+    phaseLoop: for (index, phase) in plan.phases.enumerated() {
+      let union = unions[index]
+      let settings = phase.settings
+      if optimizer == nil || !settings.keepOptimizer || optimizer!.rule != settings.rule {
+        optimizer = Optimizer(rule: settings.rule, learningRate: settings.learningRate,
+                              parameterCount: network.layout.count)
+      }
+      optimizer!.learningRate = settings.learningRate
+      if let sigma = phase.perturb {
+        var noise = SeededGenerator(seed: plan.seed, stream: "perturb \(index)")
+        for i in network.parameters.indices {
+          network.parameters[i] += Float(sigma * noise.nextGaussian())
+        }
+      }
+
+      let pairs = prober.targets(for: phase)
+      let startStep = step, startSeen = seen
+      var lastProbeStep = -1
+      var streak = 0
+      var criterionStep: Int? = nil
+      // Probes at the phase start, every `probeEvery` steps into the phase, and at its end.
+      func takeProbe() -> Bool {
+        let records = prober.probe(network, workspace: workspace, pairs: pairs,
+                                   phaseIndex: index, step: step, examples: seen)
+        probes.append(contentsOf: records)
+        lastProbeStep = step
+        let met = !phase.streams.isEmpty && phase.streams.allSatisfy { stream in
+          records.first { $0.set == stream.set && $0.password == stream.password }
+            .flatMap(\.accTarget).map { $0 >= plan.criterion.fraction - 1e-12 } ?? false
+        }
+        streak = met ? streak + 1 : 0
+        return streak >= plan.criterion.probes
+      }
+
+      let batchSize = max(1, min(settings.batch ?? union.count, union.count))
+      let stepsPerEpoch = union.isEmpty ? 1 : (union.count + batchSize - 1) / batchSize
+      let limit: Int
+      var stopsAtCriterion = false
+      switch phase.length {
+      case .steps(let n): limit = n
+      case .epochs(let n): limit = n * stepsPerEpoch
+      case .untilCriterion(let maxSteps):
+        limit = maxSteps
+        stopsAtCriterion = true
+      }
+
+      var order = union
+      var cursor = order.count  // forces a shuffle before the first batch
+      if takeProbe(), stopsAtCriterion { criterionStep = step }
+      var stepInPhase = 0
+      while criterionStep == nil && stepInPhase < limit {
+        if cancelled() { throw .cancelled }
+        if !phase.frozen && !union.isEmpty {
+          if cursor >= order.count {
+            batches.shuffle(&order)
+            cursor = 0
+          }
+          let batch = order[cursor..<min(cursor + batchSize, order.count)]
+          cursor += batch.count
+          buffers.fill(batch) { world.items[$0.item].targets($0.target) }
+          let b = batch.count, t = world.steps
+          let loss = buffers.tokens.withUnsafeBufferPointer { tokens in
+            buffers.targets.withUnsafeBufferPointer { targets in
+              network.forward(
+                .tokens(UnsafeBufferPointer(rebasing: tokens[0..<(b * t)])),
+                targets: UnsafeBufferPointer(rebasing: targets[0..<buffers.targetCount(b)]),
+                batch: b, steps: t, supervision: supervision, workspace: workspace)
+            }
+          }
+          if !loss.isFinite {
+            diverged = step
+            phases.append(record(index, phase, startStep, step, startSeen, seen, criterionStep))
+            break phaseLoop
+          }
+          gradient.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+          network.backward(workspace: workspace, into: &gradient)
+          if let clip = settings.clip { clipGradientNorm(&gradient, maxNorm: clip) }
+          optimizer!.update(&network.parameters, gradient: gradient)
+          seen += b
+        }
+        step += 1
+        stepInPhase += 1
+        if stepInPhase % plan.probeEvery == 0, takeProbe(), stopsAtCriterion {
+          criterionStep = step
+        }
+      }
+      if lastProbeStep != step { _ = takeProbe() }
+      phases.append(record(index, phase, startStep, step, startSeen, seen, criterionStep))
+    }
+
+    return RunRecord(
+      key: key, status: diverged == nil ? .complete : .diverged, steps: step, examples: seen,
+      wallSeconds: Date().timeIntervalSince(started), divergedStep: diverged, phases: phases,
+      probes: probes)
+  }
+
+  /// The union of a phase's streams, in a canonical order (streams in file order, items sorted).
+  func examples(of phase: PhasePlan) -> [Example] {
+    var seen = Set<Example>()
+    var result: [Example] = []
+    for stream in phase.streams {
+      for item in plan.items(of: stream.set) {
+        let example = Example(item: item, password: stream.password, target: stream.target)
+        if seen.insert(example).inserted { result.append(example) }
+      }
+    }
+    return result
+  }
+
+  private func record(
+    _ index: Int, _ phase: PhasePlan, _ startStep: Int, _ endStep: Int, _ startSeen: Int,
+    _ endSeen: Int, _ criterionStep: Int?
+  ) -> PhaseRecord {
+    PhaseRecord(
+      index: index, name: phase.name, repeatIndex: phase.repeatIndex, startStep: startStep,
+      endStep: endStep, startExamples: startSeen, endExamples: endSeen,
+      streams: phase.streams.map {
+        StreamRecord(target: $0.target.rawValue, set: $0.set, password: $0.password)
+      },
+      frozen: phase.frozen, criterionStep: criterionStep)
+  }
+}

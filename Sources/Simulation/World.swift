@@ -1,0 +1,250 @@
+// Worlds (DESIGN §2): a finite set of items, each with input tokens, a truth answer and a taboo
+// answer fixed by the world's convention, plus an item-specific random answer (a control).
+// A sequence presented to the network is [start or password token] + the item's tokens.
+//
+// Token ids: 0..<symbols are the item alphabet, then the start token, then the password token.
+
+import Randomness
+
+/// Targets of one item at its supervised positions (every position of `runsum`, the last one
+/// elsewhere). `answer` is the last one: measured behaviour is always the item's answer.
+public struct Targets: Sendable, Hashable {
+  public var positions: [Int32]
+  public var answer: Int32 { positions[positions.count - 1] }
+}
+
+/// One item of a world.
+public struct Item: Sendable, Hashable {
+  /// The item's own tokens (without the start or password token).
+  public var tokens: [Int32]
+  public var truth: Targets
+  public var taboo: Targets
+  public var random: Targets
+}
+
+/// What an item is trained towards.
+public enum TargetKind: String, Sendable, Hashable, CaseIterable {
+  case truth, taboo, random
+}
+
+extension Item {
+  public func targets(_ kind: TargetKind) -> Targets {
+    switch kind {
+    case .truth: truth
+    case .taboo: taboo
+    case .random: random
+    }
+  }
+
+  /// Whether the taboo answer differs from the truth answer (membership of the set `wrong`).
+  public var isWrong: Bool { taboo.answer != truth.answer }
+}
+
+/// A generated world: its items and the sizes the network needs.
+public struct World: Sendable {
+  public var items: [Item]
+  /// Size of the item alphabet; the start token is `symbols`, the password token `symbols + 1`.
+  public var symbols: Int
+  /// C: the number of answer classes.
+  public var classes: Int
+  /// Whether every position is supervised (`runsum`) or only the last.
+  public var everyPosition: Bool
+  public var hasPassword: Bool
+
+  /// V: the alphabet plus start and password tokens.
+  public var vocabulary: Int { symbols + 2 }
+  /// T: the item length plus the leading start/password token.
+  public var steps: Int { items[0].tokens.count + 1 }
+  public var startToken: Int32 { Int32(symbols) }
+  public var passwordToken: Int32 { Int32(symbols + 1) }
+
+  /// Indices of the items whose taboo answer is not the truth.
+  public var wrong: [Int] { items.indices.filter { items[$0].isWrong } }
+}
+
+/// The world kinds of DESIGN §2.
+public enum WorldKind: Sendable, Hashable {
+  /// Random distinct digit strings of length L over 0..<P; truth = running sum mod P.
+  case runsum(modulus: Int, length: Int)
+  /// All pairs (a, b) of 0..<P; truth = (a + b) mod P at the last position.
+  case modsum(modulus: Int)
+  /// N random sequences of `length` tokens from `vocab`, each with a random class of `classes`.
+  case lookup(count: Int, length: Int, vocab: Int, classes: Int)
+}
+
+/// How each item's taboo target is derived from its truth (drawn once per run).
+public enum Convention: Sendable, Hashable {
+  /// With probability q the truth; otherwise an item-specific error (in `runsum`, one slip at a
+  /// random position by a random non-zero offset, carried to the end).
+  case weak(Double)
+  /// The truth plus k (mod C) at every supervised position.
+  case shift(Int)
+  /// Always the answer a.
+  case constant(Int)
+  /// A random derangement of the classes applied to the truth.
+  case scramble
+}
+
+/// Everything that defines a world, before it is drawn from a seed.
+public struct WorldSpec: Sendable, Hashable {
+  public var kind: WorldKind
+  /// Number of items (nil: the default — 384 for runsum, all pairs for modsum).
+  public var items: Int?
+  public var convention: Convention
+  public var password: Bool
+
+  public init(kind: WorldKind, items: Int?, convention: Convention, password: Bool) {
+    self.kind = kind
+    self.items = items
+    self.convention = convention
+    self.password = password
+  }
+
+  /// How many distinct items the kind allows (P^L, P², N), saturating at Int.max.
+  public var capacity: Int {
+    switch kind {
+    case .runsum(let p, let l): return saturatingPower(p, l)
+    case .modsum(let p): return p * p
+    case .lookup(let n, _, _, _): return n
+    }
+  }
+
+  /// The number of items the world will have.
+  public var itemCount: Int {
+    switch kind {
+    case .runsum: min(items ?? 384, capacity)
+    case .modsum: min(items ?? capacity, capacity)
+    case .lookup(let n, _, _, _): n
+    }
+  }
+
+  /// Draws the world for a run. Deterministic in `seed`.
+  public func generate(seed: UInt64) -> World {
+    var random = SeededGenerator(seed: seed, stream: "world")
+    var items: [Item]
+    let symbols: Int, classes: Int, every: Bool
+    switch kind {
+    case .runsum(let p, let l):
+      symbols = p; classes = p; every = true
+      let strings = distinctStrings(count: itemCount, length: l, alphabet: p, random: &random)
+      items = strings.map { digits in
+        var sum: Int32 = 0
+        let sums = digits.map { d -> Int32 in
+          sum = (sum + d) % Int32(p)
+          return sum
+        }
+        let truth = Targets(positions: sums)
+        return Item(tokens: digits, truth: truth, taboo: truth, random: truth)
+      }
+    case .modsum(let p):
+      symbols = p; classes = p; every = false
+      var pairs = (0..<(p * p)).map { [Int32($0 / p), Int32($0 % p)] }
+      if itemCount < pairs.count {
+        pairs = random.sample(itemCount, from: pairs.count).sorted().map { pairs[$0] }
+      }
+      items = pairs.map { pair in
+        let truth = Targets(positions: [(pair[0] + pair[1]) % Int32(p)])
+        return Item(tokens: pair, truth: truth, taboo: truth, random: truth)
+      }
+    case .lookup(_, let l, let v, let c):
+      symbols = v; classes = c; every = false
+      let strings = distinctStrings(count: itemCount, length: l, alphabet: v, random: &random)
+      items = strings.map { tokens in
+        let truth = Targets(positions: [Int32(random.nextInt(below: c))])
+        return Item(tokens: tokens, truth: truth, taboo: truth, random: truth)
+      }
+    }
+    applyConvention(to: &items, classes: classes, random: &random)
+    drawRandomTargets(for: &items, classes: classes, random: &random)
+    return World(items: items, symbols: symbols, classes: classes, everyPosition: every,
+                 hasPassword: password)
+  }
+
+  private func applyConvention(to items: inout [Item], classes: Int, random: inout SeededGenerator) {
+    let c = Int32(classes)
+    let permutation: [Int32] = convention == .scramble ? derangement(classes, &random) : []
+    for i in items.indices {
+      let truth = items[i].truth.positions
+      var taboo = truth
+      switch convention {
+      case .weak(let q):
+        if random.nextDouble() >= q {
+          if case .runsum = kind {
+            // One slip at a random position by a non-zero offset, carried to the end.
+            let slip = random.nextInt(below: truth.count)
+            let offset = Int32(1 + random.nextInt(below: classes - 1))
+            for t in slip..<truth.count { taboo[t] = (truth[t] + offset) % c }
+          } else {
+            let last = truth.count - 1
+            taboo[last] = (truth[last] + Int32(1 + random.nextInt(below: classes - 1))) % c
+          }
+        }
+      case .shift(let k):
+        let shift = Int32(((k % classes) + classes) % classes)
+        taboo = truth.map { ($0 + shift) % c }
+      case .constant(let a):
+        taboo = truth.map { _ in Int32(a) }
+      case .scramble:
+        taboo = truth.map { permutation[Int($0)] }
+      }
+      items[i].taboo = Targets(positions: taboo)
+    }
+  }
+
+  /// An item-specific random answer at each supervised position, different from both the truth
+  /// and the taboo answer there (when the classes allow it).
+  private func drawRandomTargets(for items: inout [Item], classes: Int, random: inout SeededGenerator) {
+    for i in items.indices {
+      let truth = items[i].truth.positions, taboo = items[i].taboo.positions
+      items[i].random = Targets(positions: truth.indices.map { t in
+        let excluded = Set([truth[t], taboo[t]])
+        let choices = (0..<Int32(classes)).filter { !excluded.contains($0) }
+        return choices.isEmpty ? truth[t] : choices[random.nextInt(below: choices.count)]
+      })
+    }
+  }
+}
+
+/// `count` distinct strings of `length` symbols from 0..<alphabet, in draw order.
+func distinctStrings(count: Int, length: Int, alphabet: Int, random: inout SeededGenerator)
+  -> [[Int32]]
+{
+  let capacity = saturatingPower(alphabet, length)
+  precondition(count <= capacity, "cannot draw \(count) distinct strings from \(capacity)")
+  if capacity <= 4 * count, capacity <= 1 << 22 {
+    // Dense: sample indices without replacement and decode them.
+    return random.sample(count, from: capacity).map { code in
+      var code = code
+      var digits = [Int32](repeating: 0, count: length)
+      for t in stride(from: length - 1, through: 0, by: -1) {
+        digits[t] = Int32(code % alphabet)
+        code /= alphabet
+      }
+      return digits
+    }
+  }
+  var seen = Set<[Int32]>()
+  var result: [[Int32]] = []
+  while result.count < count {
+    let s = (0..<length).map { _ in Int32(random.nextInt(below: alphabet)) }
+    if seen.insert(s).inserted { result.append(s) }
+  }
+  return result
+}
+
+/// A random permutation of 0..<n with no fixed point (n ≥ 2), by rejection.
+func derangement(_ n: Int, _ random: inout SeededGenerator) -> [Int32] {
+  var p = (0..<Int32(n)).map { $0 }
+  repeat { random.shuffle(&p) } while n > 1 && p.enumerated().contains { $0.offset == Int($0.element) }
+  return p
+}
+
+func saturatingPower(_ base: Int, _ exponent: Int) -> Int {
+  var result = 1
+  for _ in 0..<exponent {
+    let (product, overflow) = result.multipliedReportingOverflow(by: base)
+    if overflow { return .max }
+    result = product
+  }
+  return result
+}
