@@ -1,6 +1,6 @@
 // Elman (tanh) cell, PyTorch's `nn.RNN(nonlinearity: "tanh")`:
 //   h_t = tanh(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh)
-// Shapes: gx (T, B, H) holds W_ih x_t + b_ih + b_hh on entry; hs (T+1, B, H).
+// Shapes: gx (T, B, H) holds W_ih x_t on entry; bias (H) = b_ih + b_hh; hs (T+1, B, H).
 
 import LinearAlgebra
 
@@ -10,8 +10,16 @@ enum Elman {
     for t in 0..<p.steps {
       let pre = p.at(ws.gx, step: t, width: h)
       let hPrev = p.at(ws.hs, step: t, width: h)
-      if t > 0 || p.initialState { p.addRecurrentProjection(of: hPrev, into: pre) }
-      Vector.tanh(pre, into: p.at(ws.hs, step: t + 1, width: h), count: b * h)
+      if t > 0 || p.initialState { p.recurrentProjection(of: hPrev, into: pre, beta: 1) }
+      let hNew = p.at(ws.hs, step: t + 1, width: h)
+      for row in 0..<b {
+        let x = pre + row * h, y = hNew + row * h
+        for j in stride(from: 0, to: h, by: Lanes.scalarCount) {
+          let k = h - j
+          Activation.tanh(Lanes.load(x + j, count: k) + Lanes.load(p.bias + j, count: k))
+            .store(to: y + j, count: k)
+        }
+      }
     }
   }
 

@@ -1,7 +1,8 @@
 // LSTM cell, PyTorch's `nn.LSTM`, gate blocks [i; f; g; o]:
 //   i = σ(·), f = σ(·), g = tanh(·), o = σ(·)   of W_ih x + b_ih + W_hh h + b_hh
 //   c' = f ⊙ c + i ⊙ g;   h' = o ⊙ tanh(c')
-// Shapes: gx (T, B, 4H) holds W_ih x_t + b_ih + b_hh on entry and [i, f, g, o] after the step;
+// Shapes: gx (T, B, 4H) holds W_ih x_t on entry and [i, f, g, o] after the step; bias (4H) is
+// b_ih + b_hh;
 // cs (T+1, B, H) cell states; tc (T, B, H) tanh(c_t); hs (T+1, B, H).
 
 import LinearAlgebra
@@ -12,7 +13,8 @@ enum LSTM {
     for t in 0..<p.steps {
       let gx = p.at(ws.gx, step: t, width: gw)
       let hPrev = p.at(ws.hs, step: t, width: h)
-      if t > 0 || p.initialState { p.addRecurrentProjection(of: hPrev, into: gx) }
+      if t > 0 || p.initialState { p.recurrentProjection(of: hPrev, into: gx, beta: 1) }
+      let bias = p.bias
       let cPrev = p.at(ws.cs, step: t, width: h), cNew = p.at(ws.cs, step: t + 1, width: h)
       let tcNew = p.at(ws.tc, step: t, width: h), hNew = p.at(ws.hs, step: t + 1, width: h)
       for row in 0..<b {
@@ -20,10 +22,13 @@ enum LSTM {
         let cp = cPrev + row * h, cn = cNew + row * h, tn = tcNew + row * h, hn = hNew + row * h
         for j in stride(from: 0, to: h, by: Lanes.scalarCount) {
           let k = h - j
-          let i = Activation.sigmoid(Lanes.load(g + j, count: k))
-          let f = Activation.sigmoid(Lanes.load(g + h + j, count: k))
-          let gg = Activation.tanh(Lanes.load(g + 2 * h + j, count: k))
-          let o = Activation.sigmoid(Lanes.load(g + 3 * h + j, count: k))
+          let i = Activation.sigmoid(Lanes.load(g + j, count: k) + Lanes.load(bias + j, count: k))
+          let f = Activation.sigmoid(
+            Lanes.load(g + h + j, count: k) + Lanes.load(bias + h + j, count: k))
+          let gg = Activation.tanh(
+            Lanes.load(g + 2 * h + j, count: k) + Lanes.load(bias + 2 * h + j, count: k))
+          let o = Activation.sigmoid(
+            Lanes.load(g + 3 * h + j, count: k) + Lanes.load(bias + 3 * h + j, count: k))
           let c = f * Lanes.load(cp + j, count: k) + i * gg
           let tcv = Activation.tanh(c)
           i.store(to: g + j, count: k)

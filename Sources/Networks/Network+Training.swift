@@ -54,18 +54,16 @@ extension Network {
         ws.x.update(from: x.baseAddress!, count: x.count)
       }
 
-      // gx (T·B, G·H) = x · W_ihᵀ + b_ih (+ b_hh where the cell adds it unconditionally):
-      // the input projection of every time step in one sgemm.
-      let bias = w + layout.inputBias.lowerBound, recurrentBias = w + layout.recurrentBias.lowerBound
-      let combined = shape.cell != .gru
-      for r in 0..<(steps * batch) {
-        let row = ws.gx + r * gw
-        if combined { for j in 0..<gw { row[j] = bias[j] + recurrentBias[j] } }
-        else { row.update(from: bias, count: gw) }
-      }
+      // gx (T·B, G·H) = x · W_ihᵀ: the input projection of every time step in one sgemm. The
+      // cells add the biases while they read it.
       BLAS.gemm(.none, .transposed, m: steps * batch, n: gw, k: e,
                 a: ws.x, lda: e, b: w + layout.inputWeights.lowerBound, ldb: e,
-                beta: 1, c: ws.gx, ldc: gw)
+                beta: 0, c: ws.gx, ldc: gw)
+      let inputBias = w + layout.inputBias.lowerBound
+      let recurrentBias = w + layout.recurrentBias.lowerBound
+      // b_ih + b_hh, except the GRU's n block, where b_hn sits inside r ⊙ (·).
+      let summed = shape.cell == .gru ? 2 * h : gw
+      for j in 0..<gw { ws.bias[j] = inputBias[j] + (j < summed ? recurrentBias[j] : 0) }
 
       if !initialState {
         ws.hs.update(repeating: 0, count: batch * h)
@@ -121,21 +119,31 @@ extension Network {
         case .gru: GRU.backward(pass)
         case .lstm: LSTM.backward(pass)
         }
-        let dgh = shape.cell == .gru ? ws.dgh : ws.dgx
-
         // Weight gradients as whole-sequence products.
         // W_ih (G·H, E) += dgxᵀ (G·H, T·B) · x (T·B, E);  b_ih += Σ rows of dgx.
-        BLAS.gemm(.transposed, .none, m: gw, n: e, k: steps * batch, a: ws.dgx, lda: gw,
+        let rows = steps * batch
+        BLAS.gemm(.transposed, .none, m: gw, n: e, k: rows, a: ws.dgx, lda: gw,
                   b: ws.x, ldb: e, beta: 1, c: g + layout.inputWeights.lowerBound, ldc: e)
-        Vector.addColumnSums(of: ws.dgx, rows: steps * batch, columns: gw,
-                             into: g + layout.inputBias.lowerBound)
-        // W_hh (G·H, H) += dghᵀ · h_{t−1} over the steps whose h_{t−1} is not a zero start.
+        let inputBias = g + layout.inputBias.lowerBound
+        let recurrentBias = g + layout.recurrentBias.lowerBound
+        let recurrentWeights = g + layout.recurrentWeights.lowerBound
+        ws.dBias.update(repeating: 0, count: gw)
+        Vector.addColumnSums(of: ws.dgx, rows: rows, columns: gw, into: ws.dBias)
+        Vector.add(ws.dBias, into: inputBias, count: gw)
+        // W_hh (G·H, H) += dghᵀ · h_{t−1} over the steps whose h_{t−1} is not a zero start;
+        // b_hh += Σ rows of dgh. dgh equals dgx except in the GRU's n block, kept in dghn.
         let t0 = ws.usedInitialState ? 0 : 1
-        BLAS.gemm(.transposed, .none, m: gw, n: h, k: (steps - t0) * batch,
-                  a: dgh + t0 * batch * gw, lda: gw, b: ws.hs + t0 * batch * h, ldb: h,
-                  beta: 1, c: g + layout.recurrentWeights.lowerBound, ldc: h)
-        Vector.addColumnSums(of: dgh, rows: steps * batch, columns: gw,
-                             into: g + layout.recurrentBias.lowerBound)
+        let summed = shape.cell == .gru ? 2 * h : gw
+        BLAS.gemm(.transposed, .none, m: summed, n: h, k: (steps - t0) * batch,
+                  a: ws.dgx + t0 * batch * gw, lda: gw, b: ws.hs + t0 * batch * h, ldb: h,
+                  beta: 1, c: recurrentWeights, ldc: h)
+        Vector.add(ws.dBias, into: recurrentBias, count: summed)
+        if shape.cell == .gru {
+          BLAS.gemm(.transposed, .none, m: h, n: h, k: (steps - t0) * batch,
+                    a: ws.dghn + t0 * batch * h, lda: h, b: ws.hs + t0 * batch * h, ldb: h,
+                    beta: 1, c: recurrentWeights + 2 * h * h, ldc: h)
+          Vector.addColumnSums(of: ws.dghn, rows: rows, columns: h, into: recurrentBias + 2 * h)
+        }
 
         // Inputs: dx (T·B, E) = dgx · W_ih; the embedding rows gather their tokens' gradients.
         BLAS.gemm(.none, .none, m: steps * batch, n: e, k: gw, a: ws.dgx, lda: gw,
@@ -156,7 +164,7 @@ extension Network {
     Pass(batch: batch, steps: steps, hidden: shape.hidden, gateWidth: shape.gateWidth,
          workspace: workspace,
          recurrentWeights: w + layout.recurrentWeights.lowerBound,
-         recurrentBias: w + layout.recurrentBias.lowerBound,
+         recurrentBias: w + layout.recurrentBias.lowerBound, bias: workspace.bias,
          initialState: workspace.usedInitialState,
          everyPosition: workspace.supervision == .everyPosition)
   }

@@ -9,9 +9,13 @@ struct Pass {
   let hidden: Int
   let gateWidth: Int
   let workspace: Workspace
-  /// W_hh (G·H × H) and b_hh (G·H)
+  /// W_hh (G·H × H)
   let recurrentWeights: UnsafePointer<Float>
+  /// b_hh (G·H); the GRU needs its n block apart (it sits inside r ⊙ (W_hn h + b_hn))
   let recurrentBias: UnsafePointer<Float>
+  /// The bias added to every row of the gate pre-activations: b_ih + b_hh (GRU: b_ih + b_hh for
+  /// the r and z blocks, b_in alone for the n block).
+  let bias: UnsafePointer<Float>
   /// Whether h_0 (and c_0) are given; otherwise they are zero and step 0 skips W_hh h_0.
   let initialState: Bool
   /// ∂loss/∂h_t from the readout arrives at every step, or only at the last.
@@ -23,12 +27,15 @@ struct Pass {
     buffer + t * batch * width
   }
 
-  /// `out += h · W_hhᵀ` for the B rows of h: one `sgemm` per time step.
+  /// `out = h · W_hhᵀ` (beta 0) or `out += h · W_hhᵀ` (beta 1) for the B rows of h: one
+  /// `sgemm` per time step.
   @inline(__always)
-  func addRecurrentProjection(of h: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+  func recurrentProjection(
+    of h: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, beta: Float
+  ) {
     BLAS.gemm(.none, .transposed, m: batch, n: gateWidth, k: hidden,
               a: h, lda: hidden, b: recurrentWeights, ldb: hidden,
-              beta: 1, c: out, ldc: gateWidth)
+              beta: beta, c: out, ldc: gateWidth)
   }
 
   /// `dhPrev += dGates · W_hh` for the B rows: the gradient flowing to the previous step.

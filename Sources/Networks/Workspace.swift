@@ -1,8 +1,11 @@
 // Scratch buffers for one forward/backward pass, all time-major so that one time step is one
 // contiguous (B × ·) block. Shapes (for capacity B, T):
 //   x      (T, B, E)    inputs (embedded tokens or dense vectors)
-//   gx     (T, B, G·H)  input projections + biases; after the step, the gate activations
-//   gh     (T, B, G·H)  GRU only: recurrent projections W_hh h + b_hh
+//   gx     (T, B, G·H)  input projections W_ih x_t; after the step, the gate activations
+//   gh     (B, G·H)     GRU only: this step's recurrent projection W_hh h_{t−1} (scratch)
+//   ghn    (T, B, H)    GRU only: W_hn h_{t−1} + b_hn, kept for the backward pass
+//   bias   (G·H)        the biases added to the gate pre-activations (see the cells)
+//   dBias  (G·H)        Σ over rows of dgx, shared by the b_ih and b_hh gradients
 //   hs     (T+1, B, H)  hidden states h_0 … h_T (h_0 is the initial state)
 //   cs     (T+1, B, H)  LSTM only: cell states c_0 … c_T
 //   tc     (T, B, H)    LSTM only: tanh(c_t)
@@ -11,7 +14,8 @@
 //   dLogits (T, B, C)   ∂loss/∂logits
 //   dhOut  (T, B, H)    ∂loss/∂h_t from the readout
 //   dgx    (T, B, G·H)  ∂loss/∂(input-side gate pre-activations)
-//   dgh    (T, B, G·H)  GRU only: ∂loss/∂(W_hh h + b_hh)
+//   dgh    (B, G·H)     GRU only: this step's ∂loss/∂(W_hh h_{t−1} + b_hh) (scratch)
+//   dghn   (T, B, H)    GRU only: its n block, kept for the W_hh gradient
 //   dh, dhPrev, dc, dcPrev  (B, H)  running state gradients
 //   dx     (T, B, E)    ∂loss/∂x
 
@@ -25,6 +29,9 @@ public final class Workspace {
   let x: UnsafeMutablePointer<Float>
   let gx: UnsafeMutablePointer<Float>
   let gh: UnsafeMutablePointer<Float>
+  let ghn: UnsafeMutablePointer<Float>
+  let bias: UnsafeMutablePointer<Float>
+  let dBias: UnsafeMutablePointer<Float>
   let hs: UnsafeMutablePointer<Float>
   let cs: UnsafeMutablePointer<Float>
   let tc: UnsafeMutablePointer<Float>
@@ -34,6 +41,7 @@ public final class Workspace {
   let dhOut: UnsafeMutablePointer<Float>
   let dgx: UnsafeMutablePointer<Float>
   let dgh: UnsafeMutablePointer<Float>
+  let dghn: UnsafeMutablePointer<Float>
   let dh: UnsafeMutablePointer<Float>
   let dhPrev: UnsafeMutablePointer<Float>
   let dc: UnsafeMutablePointer<Float>
@@ -70,7 +78,10 @@ public final class Workspace {
     }
     x = buffer(t * b * e)
     gx = buffer(t * b * gw)
-    gh = buffer(isGRU ? t * b * gw : 0)
+    gh = buffer(isGRU ? b * gw : 0)
+    ghn = buffer(isGRU ? t * b * h : 0)
+    bias = buffer(gw)
+    dBias = buffer(gw)
     hs = buffer((t + 1) * b * h)
     cs = buffer(isLSTM ? (t + 1) * b * h : 0)
     tc = buffer(isLSTM ? t * b * h : 0)
@@ -79,7 +90,8 @@ public final class Workspace {
     dLogits = buffer(t * b * c)
     dhOut = buffer(t * b * h)
     dgx = buffer(t * b * gw)
-    dgh = buffer(isGRU ? t * b * gw : 0)
+    dgh = buffer(isGRU ? b * gw : 0)
+    dghn = buffer(isGRU ? t * b * h : 0)
     dh = buffer(b * h)
     dhPrev = buffer(b * h)
     dc = buffer(isLSTM ? b * h : 0)
@@ -102,10 +114,10 @@ public final class Workspace {
   public var bytes: Int {
     let b = capacity, t = maxSteps, e = shape.inputSize, h = shape.hidden
     let gw = shape.gateWidth, c = shape.classes
-    let gru = shape.cell == .gru ? 2 * t * b * gw : 0
+    let gru = shape.cell == .gru ? 2 * b * gw + 2 * t * b * h : 0
     let lstm = shape.cell == .lstm ? ((t + 1) + t + 2) * b * h : 0
     let floats = 2 * t * b * e + 2 * t * b * gw + (t + 1) * b * h + 3 * t * b * c + t * b * h
-      + 2 * b * h + gru + lstm
+      + 2 * b * h + 2 * gw + gru + lstm
     return 4 * floats + 8 * t * b
   }
 
