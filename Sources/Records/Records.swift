@@ -144,7 +144,7 @@ public struct RunRecord: Sendable, Hashable, Codable {
 }
 
 /// Shortest text that reads back as the same Double (`2`, `0.003`, `1e-05`).
-public func formatNumber(_ value: Double) -> String {
+func formatNumber(_ value: Double) -> String {
   if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
   return "\(value)"
 }

@@ -23,7 +23,16 @@ public struct Trainer {
 
   /// Runs the plan. `cancelled` is polled between steps; when it returns true the run is
   /// abandoned (nothing of it is returned).
-  public func run(cancelled: () -> Bool = { false }) throws(RunInterruption) -> RunRecord {
+  public func run(
+    cancelled: () -> Bool = { false }, phaseStarted: (String) -> Void = { _ in }
+  ) throws(RunInterruption) -> RunRecord {
+    try execute(cancelled: cancelled, phaseStarted: phaseStarted).record
+  }
+
+  /// `run`, also returning the parameters after every phase (for tests).
+  package func execute(
+    cancelled: () -> Bool = { false }, phaseStarted: (String) -> Void = { _ in }
+  ) throws(RunInterruption) -> (record: RunRecord, parametersAfterPhase: [[Float]]) {
     let started = Date()
     let world = plan.world
     let shape = plan.networkShape
@@ -48,10 +57,12 @@ public struct Trainer {
     var phases: [PhaseRecord] = []
     var probes: [ProbeRecord] = []
     var diverged: Int? = nil
+    var snapshots: [[Float]] = []
 
     phaseLoop: for (index, phase) in plan.phases.enumerated() {
       let union = unions[index]
       let settings = phase.settings
+      phaseStarted(phase.repeatIndex.map { "\(phase.name) #\($0)" } ?? phase.name)
       if optimizer == nil || !settings.keepOptimizer || optimizer!.rule != settings.rule {
         optimizer = Optimizer(rule: settings.rule, learningRate: settings.learningRate,
                               parameterCount: network.layout.count)
@@ -137,12 +148,14 @@ public struct Trainer {
       }
       if lastProbeStep != step { _ = takeProbe() }
       phases.append(record(index, phase, startStep, step, startSeen, seen, criterionStep))
+      snapshots.append(network.parameters)
     }
 
-    return RunRecord(
+    let record = RunRecord(
       key: key, status: diverged == nil ? .complete : .diverged, steps: step, examples: seen,
       wallSeconds: Date().timeIntervalSince(started), divergedStep: diverged, phases: phases,
       probes: probes)
+    return (record, snapshots)
   }
 
   /// The union of a phase's streams, in a canonical order (streams in file order, items sorted).

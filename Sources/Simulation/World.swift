@@ -90,10 +90,11 @@ public struct WorldSpec: Sendable, Hashable {
   public var kind: WorldKind
   /// Number of items (nil: the default — 384 for runsum, all pairs for modsum).
   public var items: Int?
-  public var convention: Convention
+  /// nil: no convention, every taboo answer is the truth.
+  public var convention: Convention?
   public var password: Bool
 
-  public init(kind: WorldKind, items: Int?, convention: Convention, password: Bool) {
+  public init(kind: WorldKind, items: Int?, convention: Convention?, password: Bool) {
     self.kind = kind
     self.items = items
     self.convention = convention
@@ -167,6 +168,8 @@ public struct WorldSpec: Sendable, Hashable {
       let truth = items[i].truth.positions
       var taboo = truth
       switch convention {
+      case nil:
+        break
       case .weak(let q):
         if random.nextDouble() >= q {
           if case .runsum = kind {

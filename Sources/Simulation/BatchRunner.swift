@@ -1,0 +1,109 @@
+// Runs many independent runs in parallel: one run per thread, never parallelism inside a run, so
+// every run's numbers are the same whatever the thread count. Results come back to the calling
+// thread one by one, in completion order, for the caller to store.
+
+import Foundation
+import Records
+import ScenarioLanguage
+import Synchronization
+
+/// One run to execute: a scenario at a sweep point, and a seed.
+public struct BatchJob: Sendable {
+  public var key: RunKey
+  public var scenario: ResolvedScenario
+  public init(key: RunKey, scenario: ResolvedScenario) {
+    self.key = key
+    self.scenario = scenario
+  }
+}
+
+/// What became of a job.
+public enum BatchOutcome: Sendable {
+  case finished(RunRecord)
+  /// The run could not be built for its seed (e.g. a sample larger than its set).
+  case failed(RunKey, String)
+}
+
+/// Progress of the job currently running on one worker thread.
+public struct WorkerStatus: Sendable {
+  public var key: RunKey
+  public var phase: String
+}
+
+public final class BatchRunner: Sendable {
+  public let threads: Int
+  private let next = Atomic<Int>(0)
+  private let status: Mutex<[WorkerStatus?]>
+
+  public init(threads: Int) {
+    self.threads = max(1, threads)
+    status = Mutex([WorkerStatus?](repeating: nil, count: max(1, threads)))
+  }
+
+  /// What each worker is running now (nil: idle).
+  public var workers: [WorkerStatus?] { status.withLock { $0 } }
+
+  /// Executes every job on `threads` threads. `deliver` runs on the calling thread for each
+  /// result as it arrives; `tick` runs there about once a second (for progress lines). When
+  /// `cancelled` turns true, runs in flight are abandoned and `run` returns once every worker has
+  /// stopped; nothing is delivered for abandoned runs.
+  public func run(
+    _ jobs: [BatchJob], cancelled: @escaping @Sendable () -> Bool,
+    deliver: (BatchOutcome) -> Void, tick: () -> Void = {}
+  ) {
+    let mailbox = Mutex<[BatchOutcome?]>([])  // nil marks a worker that stopped
+    let signal = DispatchSemaphore(value: 0)
+    next.store(0, ordering: .relaxed)
+    let workers = min(threads, max(jobs.count, 1))
+    for worker in 0..<workers {
+      let thread = Thread { [self] in
+        while !cancelled() {
+          let index = next.add(1, ordering: .relaxed).oldValue
+          guard index < jobs.count else { break }
+          let job = jobs[index]
+          status.withLock { $0[worker] = WorkerStatus(key: job.key, phase: "starting") }
+          let outcome = Self.execute(job, cancelled: cancelled) { phase in
+            status.withLock { $0[worker]?.phase = phase }
+          }
+          if let outcome {
+            mailbox.withLock { $0.append(outcome) }
+            signal.signal()
+          }
+        }
+        status.withLock { $0[worker] = nil }
+        mailbox.withLock { $0.append(nil) }
+        signal.signal()
+      }
+      thread.stackSize = 8 << 20
+      thread.start()
+    }
+    var stopped = 0
+    while stopped < workers {
+      if signal.wait(timeout: .now() + 1) == .timedOut {
+        tick()
+        continue
+      }
+      let message = mailbox.withLock { $0.removeFirst() }
+      if let outcome = message { deliver(outcome) } else { stopped += 1 }
+      tick()
+    }
+  }
+
+  /// One job on the current thread; nil when cancelled.
+  static func execute(
+    _ job: BatchJob, cancelled: () -> Bool, phase: (String) -> Void
+  ) -> BatchOutcome? {
+    let plan: RunPlan
+    do {
+      plan = try RunPlan(job.scenario, seed: job.key.seed)
+    } catch {
+      return .failed(job.key, error.description)
+    }
+    do {
+      let record = try Trainer(plan: plan, key: job.key).run(cancelled: cancelled, phaseStarted: phase)
+      return .finished(record)
+    } catch {
+      return nil
+    }
+  }
+}

@@ -1,0 +1,101 @@
+import Records
+import ScenarioLanguage
+import Simulation
+import Testing
+
+func execute(_ text: String, seed: UInt64 = 1) throws -> (record: RunRecord, parametersAfterPhase: [[Float]]) {
+  let p = try plan(text, seed: seed)
+  return try Trainer(plan: p, key: RunKey(parameters: [], seed: seed)).execute()
+}
+
+@Suite("Trainer")
+struct TrainerTests {
+  static let small = """
+    world runsum 5 4 { items 120; convention weak 0.25; password }
+    set test = sample 25% of all
+    set train = all - test
+    model gru 16 { embedding 8 }
+    train { optimizer adam; lr 0.01; batch 30 }
+    probe every 4 steps on test
+
+    """
+
+  @Test("probes at each phase start, every N steps into it, and at its end")
+  func probeSchedule() throws {
+    let (record, _) = try execute(Self.small + """
+      phase a for 10 steps { truth on train }
+      phase b for 3 steps { taboo on train }
+      """)
+    let steps = { (phase: Int) in Set(record.probes.filter { $0.phaseIndex == phase }.map(\.step)) }
+    #expect(steps(0) == [0, 4, 8, 10])
+    #expect(steps(1) == [10, 13])
+    #expect(record.steps == 13 && record.examples == 13 * 30)
+    // Each probe: test with and without password, plus the trained stream (train, no password).
+    let first = record.probes.filter { $0.phaseIndex == 0 && $0.step == 0 }
+    #expect(Set(first.map { "\($0.set)/\($0.password)" }) == ["test/false", "test/true", "train/false"])
+    #expect(first.first { $0.set == "train" }?.target == "truth")
+    #expect(first.first { $0.set == "test" }?.target == nil)
+    #expect(record.phases.map(\.startStep) == [0, 10] && record.phases.map(\.endStep) == [10, 13])
+  }
+
+  @Test("N epochs means N passes over the union of the streams")
+  func epochs() throws {
+    // Union: 90 train items without password + 90 with → 180 examples, batch 30: 6 steps/epoch.
+    let (record, _) = try execute(Self.small + """
+      phase a for 2 epochs { truth on train; truth on train with password }
+      """)
+    #expect(record.steps == 12 && record.examples == 360)
+  }
+
+  @Test("until criterion stops at the first probe completing K agreeing probes, or at the cap")
+  func untilCriterion() throws {
+    let (record, _) = try execute(Self.small + """
+      criterion 80% over 2 probes
+      phase learn until criterion max 2000 steps { truth on train }
+      phase never until criterion max 12 steps { random on train }
+      """)
+    let learn = record.phases[0]
+    let stop = try #require(learn.criterionStep)
+    #expect(stop == learn.endStep && stop < 2000)
+    let trained = record.probes.filter { $0.phaseIndex == 0 && $0.set == "train" }
+    let last2 = trained.suffix(2)
+    #expect(last2.allSatisfy { ($0.accTarget ?? 0) >= 0.8 })
+    #expect(record.phases[1].criterionStep == nil && record.phases[1].endStep - record.phases[1].startStep == 12)
+  }
+
+  @Test("a frozen phase leaves every weight bit-identical; perturb moves them, reproducibly")
+  func frozenAndPerturb() throws {
+    let text = Self.small + """
+      phase a for 8 steps { truth on train }
+      phase hold for 8 steps { truth on train; frozen }
+      phase kick for 1 steps { truth on train; frozen; perturb 0.05 }
+      """
+    let (record, after) = try execute(text)
+    #expect(after[0].map(\.bitPattern) == after[1].map(\.bitPattern))
+    #expect(after[1] != after[2])
+    #expect(record.phases[1].endExamples == record.phases[1].startExamples)
+    let (_, again) = try execute(text)
+    #expect(after[2].map(\.bitPattern) == again[2].map(\.bitPattern))
+  }
+
+  @Test("a NaN or infinite loss ends the run as diverged, with its step")
+  func divergence() throws {
+    let (record, _) = try execute(Self.small + """
+      phase a for 50 steps { truth on train; optimizer sgd; lr 1e30 }
+      phase b for 5 steps { truth on train }
+      """)
+    #expect(record.status == .diverged)
+    let step = try #require(record.divergedStep)
+    #expect(step < 50 && record.steps == step && record.phases.count == 1)
+  }
+
+  @Test("same seed, identical records; another seed differs")
+  func deterministic() throws {
+    let text = Self.small + "phase a for 6 steps { truth on train }\n"
+    var a = try execute(text, seed: 3).record, b = try execute(text, seed: 3).record
+    a.wallSeconds = 0
+    b.wallSeconds = 0
+    #expect(a == b)
+    #expect(try execute(text, seed: 4).record.probes != a.probes)
+  }
+}
