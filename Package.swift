@@ -55,7 +55,7 @@ let package = Package(
     .testTarget(
       name: "SimulationTests", dependencies: ["Simulation", "ScenarioLanguage", "Records"]),
     .testTarget(name: "ResultsTests", dependencies: ["Results", "Records"]),
-    .testTarget(name: "CLITests", dependencies: ["taboo"]),
+    .testTarget(name: "CLITests", dependencies: ["taboo", "Results", "Records"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -48,9 +48,14 @@ struct RunCommand: Command {
     let (scenario, text) = loaded
     let seeds = options.seeds ?? scenario.seeds
     var jobs: [BatchJob] = []
+    // A run's key names its sweep point and every `--set` value, so that results of different
+    // settings never pass for each other when a database is resumed or merged.
+    let swept = Set(scenario.sweeps.map(\.name))
+    let fixed = options.overrides.filter { !swept.contains($0.key) }.sorted { $0.key < $1.key }
+      .map { ParameterValue(name: $0.key, value: $0.value) }
     for point in scenario.sweepPoints {
       let resolved = scenario.resolved(at: point)
-      let parameters = point.assignments.map { ParameterValue(name: $0.name, value: $0.value) }
+      let parameters = point.assignments.map { ParameterValue(name: $0.name, value: $0.value) } + fixed
       for seed in seeds {
         jobs.append(BatchJob(key: RunKey(parameters: parameters, seed: seed), scenario: resolved))
       }
@@ -119,7 +124,6 @@ struct RunCommand: Command {
       + (diverged > 0 ? " (\(diverged) diverged)" : "") + " in \(progress.elapsedText)"
       + (failures.isEmpty ? "" : "; \(failures.count) could not run"))
     console.out("results: \(dbPath) (\(complete) of \(jobs.count) runs)")
-    console.out("next: taboo analyze \(dbPath) · taboo export \(dbPath) --out DIR · taboo plot \(dbPath) --out DIR")
     return failures.isEmpty ? .success : .failure
   }
 

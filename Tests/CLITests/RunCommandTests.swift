@@ -1,0 +1,137 @@
+import Foundation
+import Records
+import Results
+import Testing
+
+/// The canonical scenario, shortened through `--set` so a run takes a fraction of a second.
+let shortCanonical = [
+  "run", Taboo.scenario("weak-sample-unlocking.taboo"),
+  "--set", "pretrain_steps=40", "--set", "lock_steps=20", "--set", "drill_epochs=10",
+]
+
+/// Every run of a database, wall time zeroed (the one field that may differ between equal runs).
+func comparableRuns(_ path: String) throws -> [RunRecord] {
+  try Store.open(existing: path).allRuns().map { run in
+    var run = run
+    run.wallSeconds = 0
+    return run
+  }.sorted { $0.key < $1.key }
+}
+
+@Suite("taboo run, end to end", .serialized)
+struct RunCommandTests {
+  @Test("--jobs 1 and --jobs 2 give bit-identical probe tables")
+  func threadCountDoesNotMatter() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let one = try Taboo.run(shortCanonical + ["--seeds", "1..3", "--jobs", "1", "--db", dir.path("one.sqlite")])
+    let two = try Taboo.run(shortCanonical + ["--seeds", "1..3", "--jobs", "2", "--db", dir.path("two.sqlite")])
+    #expect(one.status == 0 && two.status == 0, "\(one.stderr)\(two.stderr)")
+    #expect(one.stdout.contains("results: \(dir.path("one.sqlite"))"))
+    let a = try comparableRuns(dir.path("one.sqlite")), b = try comparableRuns(dir.path("two.sqlite"))
+    #expect(a.count == 3 && a.allSatisfy { !$0.probes.isEmpty })
+    #expect(a == b)
+    // Bit for bit, not merely ==: compare the Doubles' bit patterns.
+    #expect(a.flatMap(\.probes).map(\.pTruth.bitPattern) == b.flatMap(\.probes).map(\.pTruth.bitPattern))
+  }
+
+  @Test("running again resumes: complete runs are skipped, new seeds are added")
+  func resume() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let db = dir.path("r.sqlite")
+    try Taboo.run(shortCanonical + ["--seeds", "1..2", "--db", db])
+    let again = try Taboo.run(shortCanonical + ["--seeds", "1..3", "--db", db])
+    #expect(again.status == 0)
+    #expect(again.stderr.contains("2 already in"), "\(again.stderr)")
+    #expect(try Store.open(existing: db).runCount() == 3)
+  }
+
+  @Test("a run killed with SIGKILL mid-batch resumes with every run exactly once")
+  func killAndResume() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let db = dir.path("k.sqlite")
+    let arguments = [
+      "run", Taboo.scenario("weak-sample-unlocking.taboo"), "--set", "pretrain_steps=150",
+      "--set", "lock_steps=40", "--set", "drill_epochs=20", "--seeds", "1..8", "--jobs", "2",
+      "--db", db,
+    ]
+    let process = Taboo.start(arguments)
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    // Wait until some, not all, runs are in, then kill without warning.
+    let deadline = Date().addingTimeInterval(120)
+    var stored = 0
+    while Date() < deadline {
+      Thread.sleep(forTimeInterval: 0.05)
+      stored = (try? Store.open(existing: db).runCount()) ?? 0
+      if stored >= 2 { break }
+    }
+    kill(process.processIdentifier, SIGKILL)
+    process.waitUntilExit()
+    #expect(stored >= 2 && stored < 8, "stored \(stored) runs before the kill")
+
+    let resumed = try Taboo.run(arguments)
+    #expect(resumed.status == 0, "\(resumed.stderr)")
+    let store = try Store.open(existing: db)
+    let runs = try store.allRuns()
+    #expect(runs.count == 8)
+    #expect(Set(runs.map(\.key.seed)) == Set(1...8))
+    #expect(try store.integrityCheck() == "ok")
+  }
+
+  @Test("shards 1/2 and 2/2 merged equal the unsharded batch")
+  func shardsMerge() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    for shard in ["1/2", "2/2"] {
+      let r = try Taboo.run(shortCanonical + ["--seeds", "1..3", "--shard", shard, "--db",
+                                              dir.path("s\(shard.prefix(1)).sqlite")])
+      #expect(r.status == 0, "\(r.stderr)")
+    }
+    try Taboo.run(shortCanonical + ["--seeds", "1..3", "--db", dir.path("whole.sqlite")])
+    let merged = try Taboo.run(["merge", dir.path("s1.sqlite"), dir.path("s2.sqlite"),
+                                "--into", dir.path("merged.sqlite")])
+    #expect(merged.status == 0, "\(merged.stderr)")
+    #expect(try comparableRuns(dir.path("merged.sqlite")) == comparableRuns(dir.path("whole.sqlite")))
+    #expect(try Store.open(existing: dir.path("s1.sqlite")).runCount() == 2)
+  }
+
+  @Test("another scenario's database and shards of another batch are refused")
+  func refusals() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let db = dir.path("x.sqlite")
+    try Taboo.run(shortCanonical + ["--seeds", "1..1", "--db", db])
+    let other = try Taboo.run(["run", Taboo.scenario("two-items.taboo"), "--set", "cap=4", "--seeds", "1..1", "--db", db])
+    #expect(other.status == 1)
+    #expect(other.stderr.contains("different scenario") || other.stderr.contains("another scenario"),
+            "\(other.stderr)")
+    #expect(try Store.open(existing: db).runCount() == 1)
+  }
+
+  @Test("bad command lines get one clear line each", arguments: [
+    (["--seeds", "5..1"], "--seeds"),
+    (["--shard", "3/2"], "--shard"),
+    (["--set", "k"], "--set"),
+    (["--set", "pretrain_step=3"], "did you mean 'pretrain_steps'"),
+    (["--jobs", "0"], "--jobs"),
+  ])
+  func badOptions(extra: [String], expected: String) throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let r = try Taboo.run(["run", Taboo.scenario("weak-sample-unlocking.taboo"), "--db", dir.path("b.sqlite")] + extra)
+    #expect(r.status != 0)
+    #expect(r.stderr.contains(expected), "\(r.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: dir.path("b.sqlite")))
+  }
+
+  @Test("a missing scenario file is one sentence, exit 1")
+  func missingFile() throws {
+    let r = try Taboo.run(["run", "/nonexistent/x.taboo"])
+    #expect(r.status == 1 || r.status == 65)
+    #expect(r.stderr.contains("does not exist"), "\(r.stderr)")
+  }
+}
