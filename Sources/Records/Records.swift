@@ -45,10 +45,30 @@ public struct StreamRecord: Sendable, Hashable, Codable {
   public var target: String
   public var set: String
   public var password: Bool
-  public init(target: String, set: String, password: Bool) {
+  /// What these items (with this password state) were last trained on before this phase:
+  /// "truth", "taboo", "random", "mixed" when they disagree, nil when never trained.
+  public var previousTarget: String?
+  public init(target: String, set: String, password: Bool, previousTarget: String? = nil) {
     self.target = target
     self.set = set
     self.password = password
+    self.previousTarget = previousTarget
+  }
+
+  /// Whether this stream reverses what its items were last trained on (a switch, DESIGN §6).
+  public var isReversal: Bool {
+    guard let previousTarget, previousTarget != "mixed" else { return false }
+    return previousTarget != target
+  }
+}
+
+/// A named item set as drawn for one run.
+public struct SetRecord: Sendable, Hashable, Codable {
+  public var name: String
+  public var size: Int
+  public init(name: String, size: Int) {
+    self.name = name
+    self.size = size
   }
 }
 
@@ -130,8 +150,12 @@ public struct RunRecord: Sendable, Hashable, Codable {
   public var divergedStep: Int?
   public var phases: [PhaseRecord]
   public var probes: [ProbeRecord]
+  /// The sizes of the scenario's named sets in this run.
+  public var sets: [SetRecord]
   public init(key: RunKey, status: RunStatus, steps: Int, examples: Int, wallSeconds: Double,
-              divergedStep: Int?, phases: [PhaseRecord], probes: [ProbeRecord]) {
+              divergedStep: Int?, phases: [PhaseRecord], probes: [ProbeRecord],
+              sets: [SetRecord] = []) {
+    self.sets = sets
     self.key = key
     self.status = status
     self.steps = steps

@@ -58,6 +58,8 @@ public struct Trainer {
     var probes: [ProbeRecord] = []
     var diverged: Int? = nil
     var snapshots: [[Float]] = []
+    // What each (item, password) was last trained on: index item + N·password.
+    var lastTarget = [TargetKind?](repeating: nil, count: 2 * world.items.count)
 
     phaseLoop: for (index, phase) in plan.phases.enumerated() {
       let union = unions[index]
@@ -75,6 +77,18 @@ public struct Trainer {
         }
       }
 
+      let previous = phase.streams.map { stream -> String? in
+        let targets = Set(plan.items(of: stream.set).map {
+          lastTarget[$0 + (stream.password ? world.items.count : 0)]
+        })
+        if targets == [nil] || targets.isEmpty { return nil }
+        return targets.count == 1 ? targets.first!!.rawValue : "mixed"
+      }
+      if !phase.frozen {
+        for example in union {
+          lastTarget[example.item + (example.password ? world.items.count : 0)] = example.target
+        }
+      }
       let pairs = prober.targets(for: phase)
       let startStep = step, startSeen = seen
       var lastProbeStep = -1
@@ -131,7 +145,7 @@ public struct Trainer {
           }
           if !loss.isFinite {
             diverged = step
-            phases.append(record(index, phase, startStep, step, startSeen, seen, criterionStep))
+            phases.append(record(index, phase, previous, startStep, step, startSeen, seen, criterionStep))
             break phaseLoop
           }
           gradient.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
@@ -147,14 +161,14 @@ public struct Trainer {
         }
       }
       if lastProbeStep != step { _ = takeProbe() }
-      phases.append(record(index, phase, startStep, step, startSeen, seen, criterionStep))
+      phases.append(record(index, phase, previous, startStep, step, startSeen, seen, criterionStep))
       snapshots.append(network.parameters)
     }
 
     let record = RunRecord(
       key: key, status: diverged == nil ? .complete : .diverged, steps: step, examples: seen,
       wallSeconds: Date().timeIntervalSince(started), divergedStep: diverged, phases: phases,
-      probes: probes)
+      probes: probes, sets: plan.sets.map { SetRecord(name: $0.name, size: $0.items.count) })
     return (record, snapshots)
   }
 
@@ -172,14 +186,15 @@ public struct Trainer {
   }
 
   private func record(
-    _ index: Int, _ phase: PhasePlan, _ startStep: Int, _ endStep: Int, _ startSeen: Int,
-    _ endSeen: Int, _ criterionStep: Int?
+    _ index: Int, _ phase: PhasePlan, _ previous: [String?], _ startStep: Int, _ endStep: Int,
+    _ startSeen: Int, _ endSeen: Int, _ criterionStep: Int?
   ) -> PhaseRecord {
     PhaseRecord(
       index: index, name: phase.name, repeatIndex: phase.repeatIndex, startStep: startStep,
       endStep: endStep, startExamples: startSeen, endExamples: endSeen,
-      streams: phase.streams.map {
-        StreamRecord(target: $0.target.rawValue, set: $0.set, password: $0.password)
+      streams: zip(phase.streams, previous).map {
+        StreamRecord(target: $0.target.rawValue, set: $0.set, password: $0.password,
+                     previousTarget: $1)
       },
       frozen: phase.frozen, criterionStep: criterionStep)
   }

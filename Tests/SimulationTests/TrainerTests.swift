@@ -36,6 +36,10 @@ struct TrainerTests {
     #expect(first.first { $0.set == "train" }?.target == "truth")
     #expect(first.first { $0.set == "test" }?.target == nil)
     #expect(record.phases.map(\.startStep) == [0, 10] && record.phases.map(\.endStep) == [10, 13])
+    // Switches: phase a trains fresh items; phase b reverses truth to taboo.
+    #expect(record.phases[0].streams[0].previousTarget == nil)
+    #expect(record.phases[1].streams[0].previousTarget == "truth" && record.phases[1].streams[0].isReversal)
+    #expect(record.sets.map(\.name) == ["test", "train"] && record.sets.map(\.size) == [30, 90])
   }
 
   @Test("N epochs means N passes over the union of the streams")

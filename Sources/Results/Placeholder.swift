@@ -1,1 +1,0 @@
-// The SQLite store and analysis live here.

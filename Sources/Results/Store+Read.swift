@@ -1,0 +1,143 @@
+// Reading a batch back into the record types, for analysis and export. Runs come in sweep order
+// (`RunKey.sweepOrder`), which does not depend on the order in which parallel runs finished, so
+// two databases of the same batch read back identically however they were written.
+
+import Records
+
+extension RunKey {
+  /// Sweep order: parameter values compared in scenario order (numerically; names break ties),
+  /// then the seed. A total order on the keys of one batch.
+  public static func sweepOrder(_ a: RunKey, _ b: RunKey) -> Bool {
+    for (x, y) in zip(a.parameters, b.parameters) {
+      if x.name != y.name { return x.name < y.name }
+      if x.value != y.value { return x.value.isTotallyOrdered(belowOrEqualTo: y.value) }
+    }
+    if a.parameters.count != b.parameters.count { return a.parameters.count < b.parameters.count }
+    return a.seed < b.seed
+  }
+}
+
+extension Store {
+  /// Every run with its phases but without probes (`probes` is empty), in sweep order.
+  public func runs() throws -> [RunRecord] {
+    try locked { try runRows(nil).map(\.record) }
+  }
+
+  /// One run with its phases and probes, or nil if it is not stored.
+  public func run(_ key: RunKey) throws -> RunRecord? {
+    try locked {
+      guard let (id, record) = try runRows(key).first else { return nil }
+      return try withProbes(record, id: id)
+    }
+  }
+
+  /// Calls `body` with every run, phases and probes filled, in sweep order; holds one run's
+  /// probes in memory at a time. Each run is read as committed (runs are written atomically).
+  public func forEachRun(_ body: (RunRecord) throws -> Void) throws {
+    let rows = try locked { try runRows(nil) }
+    for (id, record) in rows {
+      try body(try locked { try withProbes(record, id: id) })
+    }
+  }
+
+  /// Every run with phases and probes, in sweep order (see `forEachRun` to stream instead).
+  public func allRuns() throws -> [RunRecord] {
+    var records: [RunRecord] = []
+    try forEachRun { records.append($0) }
+    return records
+  }
+
+  /// The number of stored runs.
+  public func runCount() throws -> Int {
+    try locked { Int(try db.scalarText("SELECT count(*) FROM runs") ?? "0") ?? 0 }
+  }
+
+  /// The number of stored probe rows.
+  public func probeCount() throws -> Int {
+    try locked { Int(try db.scalarText("SELECT count(*) FROM probes") ?? "0") ?? 0 }
+  }
+
+  // MARK: Rows
+
+  /// Run rows (of one key, or all) with phases, probes empty, in sweep order.
+  private func runRows(_ key: RunKey?) throws -> [(id: Int64, record: RunRecord)] {
+    let statement = try db.prepare(
+      """
+      SELECT id, parameters, seed, status, steps, examples, wall_seconds, diverged_step, sets
+      FROM runs \(key == nil ? "" : "WHERE point = ? AND seed = ?")
+      """)
+    if let key {
+      try statement.bind(key.pointLabel, at: 1)
+      try statement.bind(Int64(bitPattern: key.seed), at: 2)
+    }
+    var rows: [(id: Int64, record: RunRecord)] = []
+    while try statement.step() {
+      let statusText = statement.text(3) ?? ""
+      guard let status = RunStatus(rawValue: statusText) else {
+        throw StoreError.database(path: path, message: "unknown run status '\(statusText)'")
+      }
+      let record = RunRecord(
+        key: try self.key(statement, parameters: 1, seed: 2), status: status,
+        steps: statement.int(4), examples: statement.int(5), wallSeconds: statement.real(6) ?? .nan,
+        divergedStep: statement.optionalInt(7), phases: [], probes: [],
+        sets: try decodeJSON([SetRecord].self, statement.text(8)))
+      rows.append((statement.int64(0), record))
+    }
+    let phases = try phaseRows(key == nil ? nil : rows.first?.id)
+    for index in rows.indices { rows[index].record.phases = phases[rows[index].id] ?? [] }
+    rows.sort { RunKey.sweepOrder($0.record.key, $1.record.key) }
+    return rows
+  }
+
+  /// Phases by run id, of one run or all, in phase order.
+  private func phaseRows(_ runID: Int64?) throws -> [Int64: [PhaseRecord]] {
+    let statement = try db.prepare(
+      """
+      SELECT run_id, phase_index, name, repeat_index, start_step, end_step, start_examples,
+             end_examples, frozen, criterion_step, streams
+      FROM phases \(runID == nil ? "" : "WHERE run_id = ?")
+      ORDER BY run_id, phase_index
+      """)
+    if let runID { try statement.bind(runID, at: 1) }
+    var phases: [Int64: [PhaseRecord]] = [:]
+    while try statement.step() {
+      let phase = PhaseRecord(
+        index: statement.int(1), name: statement.text(2) ?? "",
+        repeatIndex: statement.optionalInt(3), startStep: statement.int(4),
+        endStep: statement.int(5), startExamples: statement.int(6),
+        endExamples: statement.int(7),
+        streams: try decodeJSON([StreamRecord].self, statement.text(10)),
+        frozen: statement.bool(8), criterionStep: statement.optionalInt(9))
+      phases[statement.int64(0), default: []].append(phase)
+    }
+    return phases
+  }
+
+  private func withProbes(_ record: RunRecord, id: Int64) throws -> RunRecord {
+    var record = record
+    record.probes = try probeRows(id)
+    return record
+  }
+
+  /// A run's probes in the order they were written.
+  private func probeRows(_ runID: Int64) throws -> [ProbeRecord] {
+    let statement = try db.prepare(
+      """
+      SELECT phase_index, step, examples, set_name, password, acc_truth, acc_taboo, p_truth,
+             p_taboo, target, acc_target, loss
+      FROM probes WHERE run_id = ? ORDER BY ordinal
+      """)
+    try statement.bind(runID, at: 1)
+    var probes: [ProbeRecord] = []
+    while try statement.step() {
+      probes.append(
+        ProbeRecord(
+          phaseIndex: statement.int(0), step: statement.int(1), examples: statement.int(2),
+          set: statement.text(3) ?? "", password: statement.bool(4),
+          accTruth: statement.real(5) ?? .nan, accTaboo: statement.real(6) ?? .nan,
+          pTruth: statement.real(7) ?? .nan, pTaboo: statement.real(8) ?? .nan,
+          target: statement.text(9), accTarget: statement.real(10), loss: statement.real(11)))
+    }
+    return probes
+  }
+}
