@@ -82,6 +82,37 @@ struct RunCommandTests {
     #expect(try store.integrityCheck() == "ok")
   }
 
+  @Test("Ctrl-C stops after the runs in flight, says how to resume, and loses nothing")
+  func interrupt() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let db = dir.path("i.sqlite")
+    let arguments = [
+      "run", Taboo.scenario("weak-sample-unlocking.taboo"), "--set", "pretrain_steps=150",
+      "--set", "lock_steps=40", "--set", "drill_epochs=20", "--seeds", "1..8", "--jobs", "2",
+      "--db", db,
+    ]
+    let process = Taboo.start(arguments)
+    let err = Pipe()
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = err
+    try process.run()
+    let deadline = Date().addingTimeInterval(120)
+    while Date() < deadline, ((try? Store.open(existing: db).runCount()) ?? 0) < 1 {
+      Thread.sleep(forTimeInterval: 0.05)
+    }
+    kill(process.processIdentifier, SIGINT)
+    let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 130, "\(message)")
+    #expect(message.contains("run the same command to resume"), "\(message)")
+    let kept = try Store.open(existing: db).runCount()
+    #expect(kept >= 1 && kept < 8)
+    let resumed = try Taboo.run(arguments)
+    #expect(resumed.status == 0 && resumed.stderr.contains("\(kept) already in"), "\(resumed.stderr)")
+    #expect(try Store.open(existing: db).runCount() == 8)
+  }
+
   @Test("shards 1/2 and 2/2 merged equal the unsharded batch")
   func shardsMerge() throws {
     let dir = try TemporaryDirectory()
