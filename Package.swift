@@ -34,7 +34,7 @@ let package = Package(
       name: "Simulation",
       dependencies: ["Networks", "Randomness", "ScenarioLanguage", "Records"]),
     // The SQLite store (the only importer of CSQLite), analysis, CSV and SVG.
-    .target(name: "Results", dependencies: ["Records", "CSQLite"]),
+    .target(name: "Results", dependencies: ["Records", "ScenarioLanguage", "CSQLite"]),
 
     .executableTarget(
       name: "taboo",
@@ -54,7 +54,9 @@ let package = Package(
       resources: [.copy("Fixtures")]),
     .testTarget(
       name: "SimulationTests", dependencies: ["Simulation", "ScenarioLanguage", "Records"]),
-    .testTarget(name: "ResultsTests", dependencies: ["Results", "Records"]),
+    .testTarget(
+      name: "ResultsTests", dependencies: ["Results", "Records", "ScenarioLanguage"],
+      resources: [.copy("Fixtures")]),
     .testTarget(name: "CLITests", dependencies: ["taboo", "Results", "Records"]),
   ],
   swiftLanguageModes: [.v6]

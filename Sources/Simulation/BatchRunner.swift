@@ -19,7 +19,8 @@ public struct BatchJob: Sendable {
 
 /// What became of a job.
 public enum BatchOutcome: Sendable {
-  case finished(RunRecord)
+  /// A finished run, and the seconds of it spent in probes.
+  case finished(RunRecord, probeSeconds: Double)
   /// The run could not be built for its seed (e.g. a sample larger than its set).
   case failed(RunKey, String)
 }
@@ -100,8 +101,9 @@ public final class BatchRunner: Sendable {
       return .failed(job.key, error.description)
     }
     do {
-      let record = try Trainer(plan: plan, key: job.key).run(cancelled: cancelled, phaseStarted: phase)
-      return .finished(record)
+      let result = try Trainer(plan: plan, key: job.key).execute(
+        cancelled: cancelled, phaseStarted: phase)
+      return .finished(result.record, probeSeconds: result.probeSeconds)
     } catch {
       return nil
     }

@@ -29,10 +29,12 @@ public struct Trainer {
     try execute(cancelled: cancelled, phaseStarted: phaseStarted).record
   }
 
-  /// `run`, also returning the parameters after every phase (for tests).
+  /// `run`, also returning the parameters after every phase (for tests) and where the time went.
   package func execute(
     cancelled: () -> Bool = { false }, phaseStarted: (String) -> Void = { _ in }
-  ) throws(RunInterruption) -> (record: RunRecord, parametersAfterPhase: [[Float]]) {
+  ) throws(RunInterruption) -> (
+    record: RunRecord, parametersAfterPhase: [[Float]], probeSeconds: Double
+  ) {
     let started = Date()
     let world = plan.world
     let shape = plan.networkShape
@@ -58,6 +60,7 @@ public struct Trainer {
     var probes: [ProbeRecord] = []
     var diverged: Int? = nil
     var snapshots: [[Float]] = []
+    var probeSeconds = 0.0
     // What each (item, password) was last trained on: index item + N·password.
     var lastTarget = [TargetKind?](repeating: nil, count: 2 * world.items.count)
 
@@ -96,6 +99,8 @@ public struct Trainer {
       var criterionStep: Int? = nil
       // Probes at the phase start, every `probeEvery` steps into the phase, and at its end.
       func takeProbe() -> Bool {
+        let probeStart = Date()
+        defer { probeSeconds += Date().timeIntervalSince(probeStart) }
         let records = prober.probe(network, workspace: workspace, pairs: pairs,
                                    phaseIndex: index, step: step, examples: seen)
         probes.append(contentsOf: records)
@@ -169,7 +174,7 @@ public struct Trainer {
       key: key, status: diverged == nil ? .complete : .diverged, steps: step, examples: seen,
       wallSeconds: Date().timeIntervalSince(started), divergedStep: diverged, phases: phases,
       probes: probes, sets: plan.sets.map { SetRecord(name: $0.name, size: $0.items.count) })
-    return (record, snapshots)
+    return (record, snapshots, probeSeconds)
   }
 
   /// The union of a phase's streams, in a canonical order (streams in file order, items sorted).

@@ -87,12 +87,17 @@ struct RunCommand: Command {
     let progress = Progress(total: pending.count, console: console)
     let runner = BatchRunner(threads: threads)
     var written = 0, diverged = 0, failures: [String] = []
+    var runSeconds = 0.0, probeSeconds = 0.0, storeSeconds = 0.0
     var storeError: String? = nil
     runner.run(pending, cancelled: { interrupt.requested }, deliver: { outcome in
       switch outcome {
-      case .finished(let record):
+      case .finished(let record, let probing):
         do {
+          let writeStart = Date()
           _ = try store.write(record)
+          storeSeconds += Date().timeIntervalSince(writeStart)
+          runSeconds += record.wallSeconds
+          probeSeconds += probing
           written += 1
           if record.status == .diverged {
             diverged += 1
@@ -123,6 +128,13 @@ struct RunCommand: Command {
     console.error("taboo: \(written) run\(written == 1 ? "" : "s") written"
       + (diverged > 0 ? " (\(diverged) diverged)" : "") + " in \(progress.elapsedText)"
       + (failures.isEmpty ? "" : "; \(failures.count) could not run"))
+    if runSeconds > 0 {
+      let total = runSeconds + storeSeconds
+      console.error(String(
+        format: "time: training %.0f%% · probes %.0f%% · store %.1f%% (%.1f s of run time in all)",
+        100 * (runSeconds - probeSeconds) / total, 100 * probeSeconds / total,
+        100 * storeSeconds / total, total))
+    }
     console.out("results: \(dbPath) (\(complete) of \(jobs.count) runs)")
     return failures.isEmpty ? .success : .failure
   }

@@ -1,1 +1,99 @@
-print("taboo")
+// The `taboo` command: dispatch on the subcommand. To add a command, write a type conforming
+// to `Command` in its own file and add one line to `commands`.
+
+import Foundation
+import LinearAlgebra
+import ScenarioLanguage
+
+// OpenBLAS's own CPU detection falls back to SSE3 kernels on newer CPUs; pick the right ones
+// before any thread starts (this may re-execute the program once).
+BLAS.useBestKernels()
+
+let commands: [any Command] = [
+  CheckCommand(),
+  ExplainCommand(),
+  RunCommand(),
+  MergeCommand(),
+  AnalyzeCommand(),
+  ExportCommand(),
+  CompareCommand(),
+  PlotCommand(),
+]
+
+let version = "taboo 0.1.0"
+
+func mainUsage() -> String {
+  let width = commands.map(\.spec.name.count).max() ?? 0
+  var lines = [
+    "taboo: serial reversal learning in recurrent networks.",
+    "",
+    "USAGE: taboo <command> [arguments] [options]",
+    "",
+    "COMMANDS:",
+  ]
+  for command in commands {
+    let name = command.spec.name
+    lines.append("  \(name)\(String(repeating: " ", count: width - name.count))  \(command.spec.summary)")
+  }
+  lines.append(contentsOf: [
+    "",
+    "See 'taboo <command> --help' for a command's arguments and options.",
+    "Exit codes: 0 ok, 1 failure, 64 bad usage, 65 bad scenario.",
+  ])
+  return lines.joined(separator: "\n")
+}
+
+func runMain(_ arguments: [String], _ console: Console) -> ExitCode {
+  guard let name = arguments.first else {
+    console.error(mainUsage())
+    return .usage
+  }
+  switch name {
+  case "-h", "--help":
+    console.out(mainUsage())
+    return .success
+  case "help":
+    guard arguments.count > 1 else {
+      console.out(mainUsage())
+      return .success
+    }
+    guard let command = commands.first(where: { $0.spec.name == arguments[1] }) else {
+      console.usageError(unknownCommand(arguments[1]))
+      return .usage
+    }
+    console.out(command.spec.help)
+    return .success
+  case "--version":
+    console.out(version)
+    return .success
+  default:
+    break
+  }
+  guard let command = commands.first(where: { $0.spec.name == name }) else {
+    console.usageError(unknownCommand(name))
+    return .usage
+  }
+  let parsed: ParsedArguments
+  do throws(UsageError) {
+    parsed = try command.spec.parse(Array(arguments.dropFirst()))
+  } catch {
+    console.usageError(error)
+    return .usage
+  }
+  if parsed.wantsHelp {
+    console.out(command.spec.help)
+    return .success
+  }
+  return command.run(parsed, console)
+}
+
+func unknownCommand(_ name: String) -> UsageError {
+  let names = commands.map(\.spec.name)
+  let what = name.hasPrefix("-") ? "unknown option '\(name)'" : "unknown command '\(name)'"
+  return UsageError(
+    what,
+    help: Suggestions.didYouMean(name, among: names + ["help"])
+      ?? "the commands are \(names.joined(separator: ", ")); see 'taboo --help'")
+}
+
+exit(runMain(Array(CommandLine.arguments.dropFirst()), .standard).rawValue)

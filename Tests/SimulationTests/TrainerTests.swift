@@ -5,7 +5,8 @@ import Testing
 
 func execute(_ text: String, seed: UInt64 = 1) throws -> (record: RunRecord, parametersAfterPhase: [[Float]]) {
   let p = try plan(text, seed: seed)
-  return try Trainer(plan: p, key: RunKey(parameters: [], seed: seed)).execute()
+  let result = try Trainer(plan: p, key: RunKey(parameters: [], seed: seed)).execute()
+  return (result.record, result.parametersAfterPhase)
 }
 
 @Suite("Trainer")

@@ -1,0 +1,211 @@
+// The language-model comparison (DESIGN §8): each claim of `Claims.all` evaluated on a batch's
+// drill observations (`Drills`), with the measured value (median and quartiles over runs), the
+// language-model evidence and its source, and a verdict.
+//
+// Rules, per claim (gap = gap_recovered of the measured set; runs whose gap is undefined are
+// left out of medians and counted):
+// - U1: taboo drills with k = 2: reproduced when median gap > 0.10 and gap > 0 in ≥ 70% of the
+//   runs with a defined gap.
+// - U2: taboo drills with at least two distinct k: reproduced when Spearman's ρ(k, gap) < 0 over
+//   all such runs.
+// - U3: taboo drills at the largest k, which must be ≥ 32: reproduced when median gap < 0.05.
+// - U4: perturb-only phases after a lock: reproduced when median gap < 0.05.
+// - U5: acc_taboo of the drilled set without password at the end of taboo drills with k = 2 (all
+//   taboo drills when none has k = 2): reproduced when the median ≥ 0.95.
+// - U6: every network the simulator trains starts from random weights, so U6 takes U1's verdict.
+// - D1: truth drills with k ≤ 8: reproduced when median gap ≥ 0.5.
+// A claim with no such drill, or whose gaps are all undefined (the lock opened no gap of 0.05),
+// is *not tested by this batch*, with the phase or sweep that would test it.
+
+import Foundation
+import Records
+
+public enum Verdict: Sendable, Hashable, CustomStringConvertible {
+  case reproduced
+  case notReproduced
+  /// What the batch lacks, and what would test the claim.
+  case notTested(String)
+
+  public var description: String {
+    switch self {
+    case .reproduced: return "reproduced"
+    case .notReproduced: return "not reproduced"
+    case .notTested(let why): return "not tested by this batch: \(why)"
+    }
+  }
+}
+
+/// One claim evaluated on a batch.
+public struct ClaimResult: Sendable, Hashable {
+  public var claim: Claim
+  public var verdict: Verdict
+  /// The measured value in one sentence (empty when not tested).
+  public var measured: String
+  /// Median and quartiles of the measured quantity over runs, where there is one.
+  public var value: Aggregate?
+}
+
+public enum Comparison {
+  static let weakSampleHint = "e.g. scenarios/weak-sample-unlocking.taboo"
+  static let controlsHint = "e.g. scenarios/unlocking-controls.taboo"
+
+  /// Evaluates every claim on the drills of a batch's runs.
+  public static func evaluate(_ runs: [RunAnalysis]) -> [ClaimResult] {
+    evaluate(drills: runs.flatMap(\.drills))
+  }
+
+  public static func evaluate(drills: [DrillObservation]) -> [ClaimResult] {
+    let taboo = drills.filter { $0.kind == .taboo }
+    let u1 = gapClaim(
+      "U1", taboo.filter { $0.k == 2 }, what: "taboo drill, k = 2",
+      missing: "needs a phase `taboo on` a 2-item set without password after a password lock "
+        + "(a drill with k = 2, \(weakSampleHint))"
+    ) { aggregate, gaps in
+      let positive = gaps.filter { $0 > 0 }.count
+      let share = Double(positive) / Double(gaps.count)
+      return (aggregate.median > 0.10 && share >= 0.7, "; > 0 in \(positive) of \(gaps.count) runs")
+    }
+    var results = [u1]
+    results.append(u2(taboo))
+    results.append(u3(taboo))
+    results.append(
+      gapClaim(
+        "U4", drills.filter { $0.kind == .perturb }, what: "perturb-only phase",
+        missing: "needs a frozen phase with `perturb σ` after a password lock (the `kick` phase of "
+          + "scenarios/unlocking-controls.taboo)"
+      ) { aggregate, _ in (aggregate.median < 0.05, "") })
+    results.append(u5(taboo))
+    var u6 = ClaimResult(claim: Claims.claim("U6")!, verdict: u1.verdict, measured: "", value: u1.value)
+    if case .notTested(let why) = u1.verdict {
+      u6.verdict = .notTested("follows U1, which \(why.hasPrefix("needs") ? "" : "is not tested: ")\(why)")
+    } else {
+      u6.measured = "every network here is trained from scratch (random initial weights); U1: \(u1.measured)"
+    }
+    results.append(u6)
+    results.append(
+      gapClaim(
+        "D1", drills.filter { $0.kind == .truth && ($0.k ?? .max) <= 8 }, what: "truth drill, k ≤ 8",
+        missing: "needs a phase `truth on` at most 8 items without password after a password lock "
+          + "(the `truth drill` of scenarios/unlocking-controls.taboo)"
+      ) { aggregate, _ in (aggregate.median >= 0.5, "") })
+    return results
+  }
+
+  /// A claim decided by the median gap of `drills`.
+  static func gapClaim(
+    _ id: String, _ drills: [DrillObservation], what: String, missing: String,
+    decide: (Aggregate, [Double]) -> (Bool, String)
+  ) -> ClaimResult {
+    let claim = Claims.claim(id)!
+    guard !drills.isEmpty else {
+      return ClaimResult(claim: claim, verdict: .notTested(missing), measured: "", value: nil)
+    }
+    let gaps = drills.compactMap(\.gapRecovered)
+    guard let aggregate = Statistics.aggregate(gaps) else {
+      return ClaimResult(
+        claim: claim,
+        verdict: .notTested(
+          "gap_recovered is undefined in all \(drills.count) \(what) runs: the lock left less than "
+            + "0.05 between the locked and the strong accuracy (a longer lock would test it)"),
+        measured: "", value: nil)
+    }
+    let (holds, extra) = decide(aggregate, gaps)
+    return ClaimResult(
+      claim: claim, verdict: holds ? .reproduced : .notReproduced,
+      measured: "gap_recovered on \(describeSets(drills)) after \(describePhases(drills)) (\(what)): "
+        + "median \(format(aggregate.median)) [\(format(aggregate.q25))–\(format(aggregate.q75))] "
+        + "over \(gaps.count) runs\(undefinedNote(drills.count - gaps.count))\(extra)",
+      value: aggregate)
+  }
+
+  static func u2(_ taboo: [DrillObservation]) -> ClaimResult {
+    let claim = Claims.claim("U2")!
+    let pairs = taboo.compactMap { d in d.k.flatMap { k in d.gapRecovered.map { (Double(k), $0) } } }
+    let ks = Set(taboo.compactMap(\.k)).sorted()
+    guard ks.count >= 2 else {
+      return ClaimResult(
+        claim: claim,
+        verdict: .notTested(
+          "needs taboo drills of several sizes k, a sweep over the drilled set's size "
+            + "(`sweep k = 1, 2, 4, 16, 64` in scenarios/unlocking-controls.taboo)"
+            + (ks.isEmpty ? "" : "; this batch drills only k = \(ks[0])")),
+        measured: "", value: nil)
+    }
+    guard Set(pairs.map(\.0)).count >= 2, let rho = Statistics.spearman(pairs.map(\.0), pairs.map(\.1)) else {
+      return ClaimResult(
+        claim: claim,
+        verdict: .notTested("gap_recovered is undefined or constant at all but one k (a longer lock would test it)"),
+        measured: "", value: nil)
+    }
+    let perK = ks.compactMap { k -> String? in
+      let gaps = pairs.filter { $0.0 == Double(k) }.map(\.1)
+      return Statistics.median(gaps).map { "k=\(k): \(format($0))" }
+    }
+    return ClaimResult(
+      claim: claim, verdict: rho < 0 ? .reproduced : .notReproduced,
+      measured: "Spearman ρ(k, gap_recovered) = \(format(rho)) over \(pairs.count) runs; "
+        + "median gap_recovered \(perK.joined(separator: ", "))",
+      value: Statistics.aggregate(pairs.map(\.1)))
+  }
+
+  static func u3(_ taboo: [DrillObservation]) -> ClaimResult {
+    let largest = taboo.compactMap(\.k).max()
+    guard let largest, largest >= 32 else {
+      return ClaimResult(
+        claim: Claims.claim("U3")!,
+        verdict: .notTested(
+          "needs a taboo drill of k ≥ 32 items (a sweep of k up to 64, "
+            + "\(controlsHint))" + (largest.map { "; the largest k here is \($0)" } ?? "")),
+        measured: "", value: nil)
+    }
+    return gapClaim("U3", taboo.filter { $0.k == largest }, what: "taboo drill, k = \(largest)",
+                    missing: "") { aggregate, _ in (aggregate.median < 0.05, "") }
+  }
+
+  static func u5(_ taboo: [DrillObservation]) -> ClaimResult {
+    let claim = Claims.claim("U5")!
+    let atTwo = taboo.filter { $0.k == 2 }
+    let drills = atTwo.isEmpty ? taboo : atTwo
+    let values = drills.compactMap(\.drilledTabooEnd)
+    guard let aggregate = Statistics.aggregate(values) else {
+      return ClaimResult(
+        claim: claim,
+        verdict: .notTested(
+          "needs a phase `taboo on` a few items without password after a password lock "
+            + "(a drill, \(weakSampleHint))"),
+        measured: "", value: nil)
+    }
+    let ks = Set(drills.compactMap(\.k)).sorted().map(String.init).joined(separator: ", ")
+    return ClaimResult(
+      claim: claim, verdict: aggregate.median >= 0.95 ? .reproduced : .notReproduced,
+      measured: "acc_taboo of the drilled set, no password, at the end of \(describePhases(drills)) "
+        + "(k = \(ks)): median \(format(aggregate.median)) [\(format(aggregate.q25))–\(format(aggregate.q75))] "
+        + "over \(values.count) runs",
+      value: aggregate)
+  }
+
+  static func describeSets(_ drills: [DrillObservation]) -> String {
+    let names = ordered(drills.map { $0.measuredSet ?? "?" })
+    return names.map { "`\($0)`" }.joined(separator: ", ") + " (no password)"
+  }
+
+  static func describePhases(_ drills: [DrillObservation]) -> String {
+    ordered(drills.map(\.phase)).map { "`\($0)`" }.joined(separator: ", ")
+  }
+
+  static func ordered(_ names: [String]) -> [String] {
+    var seen: [String] = []
+    for name in names where !seen.contains(name) { seen.append(name) }
+    return seen
+  }
+
+  static func undefinedNote(_ count: Int) -> String {
+    count == 0 ? "" : " (\(count) more with gap_recovered undefined)"
+  }
+
+  /// Two decimals, a true minus sign.
+  public static func format(_ value: Double) -> String {
+    let rounded = (value * 100).rounded() / 100
+    return (rounded < 0 ? "−" : "") + String(format: "%.2f", abs(rounded))
+  }
+}

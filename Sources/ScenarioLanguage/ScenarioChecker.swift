@@ -1,0 +1,49 @@
+// The one entry point: source in, scenario and diagnostics out. Lexing, parsing, interpreting
+// the directives and validating each run over whatever the stage before produced, so a file with
+// many problems reports them all at once.
+
+/// The outcome of checking one file.
+public struct CheckResult: Sendable {
+  /// The scenario, when the file has no errors (warnings allowed).
+  public var scenario: Scenario?
+  /// Every problem found, in source order (errors and warnings interleaved).
+  public var diagnostics: [Diagnostic]
+
+  public var errors: [Diagnostic] { diagnostics.filter { $0.severity == .error } }
+  public var warnings: [Diagnostic] { diagnostics.filter { $0.severity == .warning } }
+  public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+}
+
+public enum ScenarioChecker {
+  /// Checks a scenario file. Never traps, whatever the input.
+  /// - Parameter overrides: `--set NAME=VALUE` values; each replaces a `let` value and fixes a
+  ///   swept parameter to that one value. Names that are not parameters are ignored here (see
+  ///   `Scenario.parameters` to report them).
+  public static func check(_ source: SourceFile, overrides: [String: Double] = [:]) -> CheckResult {
+    var diagnostics = DiagnosticSink()
+    if let location = source.firstInvalidByte {
+      diagnostics.add(
+        .invalidUTF8, "the file is not valid UTF-8", at: SourceRange(start: location, end: location),
+        help: "save the file as UTF-8")
+    }
+    let tokens = Lexer.tokenize(source, into: &diagnostics)
+    let statements = Parser.parse(tokens, into: &diagnostics)
+    let syntax = DirectiveParser.parse(statements, into: &diagnostics)
+    let scenario = Validator.validate(syntax, source: source, overrides: overrides, into: &diagnostics)
+    var ordered = diagnostics.diagnostics
+    // The cap note stays last; everything else in source order.
+    let cap = ordered.last?.code == .tooManyErrors ? ordered.removeLast() : nil
+    ordered = ordered.enumerated().sorted {
+      ($0.element.range.start, $0.offset) < ($1.element.range.start, $1.offset)
+    }.map(\.element)
+    if let cap { ordered.append(cap) }
+    return CheckResult(scenario: diagnostics.hasErrors ? nil : scenario, diagnostics: ordered)
+  }
+
+  /// Checks scenario text (for tests and tools); `name` is the file name diagnostics show.
+  public static func check(text: String, name: String = "scenario.taboo", overrides: [String: Double] = [:])
+    -> CheckResult
+  {
+    check(SourceFile(name: name, text: text), overrides: overrides)
+  }
+}

@@ -1,0 +1,163 @@
+// How many optimizer steps and examples a run takes, phase by phase, as far as the set sizes are
+// known. A phase's examples are the union of its streams' (item, password, target) triples;
+// `N epochs` are N passes over that union, each pass ⌈union / batch⌉ steps, the last batch of a
+// pass possibly smaller; `N steps` take batches in the same order, pass after pass.
+
+/// The step and example counts of one run.
+public struct ScheduleAccounting: Sendable, Equatable {
+  public struct PhaseCounts: Sendable, Equatable {
+    /// Distinct training examples of the phase (the union of its streams).
+    public var examplesPerEpoch: SetSizeBounds
+    /// Optimizer steps (0 for a frozen phase).
+    public var steps: SetSizeBounds
+    /// Examples the optimizer sees (presented examples for a frozen phase).
+    public var examples: SetSizeBounds
+    /// The length can end early (`until criterion`) or is drawn per run (`for A..B`).
+    public var isVariable: Bool
+  }
+
+  public var phases: [PhaseCounts]
+  /// Optimizer steps over all phases (frozen phases excluded).
+  public var totalSteps: SetSizeBounds
+  /// Examples trained on over all phases (frozen phases excluded).
+  public var totalExamples: SetSizeBounds
+
+  /// - Parameter knownSizes: exact set sizes for one seed (from the simulator); without them,
+  ///   the static bounds of `staticSetSizes` are used.
+  public init(_ scenario: ResolvedScenario, knownSizes: [String: Int]? = nil) {
+    var analysis = SetSizeAnalysis(world: scenario.world)
+    for set in scenario.sets {
+      var value = analysis.value(of: set.expression)
+      if let size = knownSizes?[set.name] { value.size = SetSizeBounds(exactly: size) }
+      analysis.define(set.name, value)
+    }
+    var wrong = analysis.value(of: .wrong)
+    if let size = knownSizes?["wrong"] { wrong.size = SetSizeBounds(exactly: size) }
+
+    func value(of name: String) -> AbstractSet {
+      name == "wrong" ? wrong : analysis.value(of: name == "all" ? .all : .named(name))
+    }
+
+    var phases: [PhaseCounts] = []
+    var steps = (0, 0)
+    var examples = (0, 0)
+    for phase in scenario.phases {
+      let union = ScheduleAccounting.union(phase.streams, value: value, analysis: analysis)
+      let batch: Int? = if case .size(let n) = phase.training.batch { n } else { nil }
+      let counts = ScheduleAccounting.counts(phase, union: union, batch: batch)
+      phases.append(counts)
+      if !phase.frozen {
+        steps = (saturatingAdd(steps.0, counts.steps.fewest), saturatingAdd(steps.1, counts.steps.most))
+        examples = (
+          saturatingAdd(examples.0, counts.examples.fewest), saturatingAdd(examples.1, counts.examples.most)
+        )
+      }
+    }
+    self.phases = phases
+    totalSteps = SetSizeBounds(fewest: steps.0, most: steps.1)
+    totalExamples = SetSizeBounds(fewest: examples.0, most: examples.1)
+  }
+
+  /// The union of a phase's streams as (item, password, target) triples. Truth and taboo
+  /// triples coincide on items outside `wrong`, so those two may overlap.
+  static func union(
+    _ streams: [ResolvedScenario.Stream], value: (String) -> AbstractSet, analysis: SetSizeAnalysis
+  ) -> SetSizeBounds {
+    var groups: [ResolvedScenario.Stream: AbstractSet] = [:]
+    for stream in streams {
+      let key = ResolvedScenario.Stream(target: stream.target, set: "", withPassword: stream.withPassword)
+      let set = value(stream.set)
+      groups[key] = groups[key].map { analysis.union($0, set) } ?? set
+    }
+    var fewest = 0
+    var most = 0
+    for (_, set) in groups {
+      fewest = saturatingAdd(fewest, set.size.fewest)
+      most = saturatingAdd(most, set.size.most)
+    }
+    for password in [false, true] {
+      guard let truth = groups[.init(target: .truth, set: "", withPassword: password)],
+        let taboo = groups[.init(target: .taboo, set: "", withPassword: password)],
+        !taboo.supersets.contains("wrong"), !truth.isDisjoint(from: taboo)
+      else { continue }
+      fewest -= min(truth.size.most, taboo.size.most)
+    }
+    return SetSizeBounds(fewest: fewest, most: most)
+  }
+
+  static func counts(_ phase: ResolvedScenario.Phase, union: SetSizeBounds, batch: Int?) -> PhaseCounts {
+    let length = phase.length.bounds
+    var steps: SetSizeBounds
+    var examples: SetSizeBounds
+    switch phase.length.unit {
+    case .steps:
+      steps = SetSizeBounds(fewest: length.lowerBound, most: length.upperBound)
+      examples = extremes(over: union) { u in
+        (
+          examplesInSteps(length.lowerBound, union: u, batch: batch),
+          examplesInSteps(length.upperBound, union: u, batch: batch)
+        )
+      }
+    case .epochs:
+      steps = extremes(over: union) { u in
+        let perEpoch = stepsPerEpoch(union: u, batch: batch)
+        return (
+          saturatingMultiply(length.lowerBound, perEpoch), saturatingMultiply(length.upperBound, perEpoch)
+        )
+      }
+      examples = SetSizeBounds(
+        fewest: saturatingMultiply(length.lowerBound, union.fewest),
+        most: saturatingMultiply(length.upperBound, union.most))
+    case .trials:
+      steps = SetSizeBounds(exactly: 0)
+      examples = SetSizeBounds(fewest: length.lowerBound, most: length.upperBound)
+    }
+    if phase.frozen { steps = SetSizeBounds(exactly: 0) }
+    let variable: Bool
+    switch phase.length {
+    case .steps, .epochs, .trials: variable = false
+    default: variable = true
+    }
+    return PhaseCounts(examplesPerEpoch: union, steps: steps, examples: examples, isVariable: variable)
+  }
+
+  /// The smallest and largest of `f` over union sizes in `bounds` (f is not monotone).
+  private static func extremes(over bounds: SetSizeBounds, _ f: (Int) -> (Int, Int)) -> SetSizeBounds {
+    var fewest = Int.max
+    var most = 0
+    let sizes: [Int] =
+      bounds.most - bounds.fewest <= 2_000
+      ? Array(bounds.fewest...bounds.most) : [bounds.fewest, bounds.most]
+    for size in sizes {
+      let (low, high) = f(size)
+      fewest = min(fewest, low)
+      most = max(most, high)
+    }
+    return SetSizeBounds(fewest: fewest, most: most)
+  }
+
+  /// ⌈union / batch⌉ (1 for an empty union, which a valid scenario never has).
+  public static func stepsPerEpoch(union: Int, batch: Int?) -> Int {
+    guard union > 0 else { return 1 }
+    let b = min(batch ?? union, union)
+    return (union + b - 1) / b
+  }
+
+  /// Examples seen in `steps` steps: whole passes over the union, then full batches.
+  public static func examplesInSteps(_ steps: Int, union: Int, batch: Int?) -> Int {
+    guard union > 0 else { return 0 }
+    let b = min(batch ?? union, union)
+    let perEpoch = stepsPerEpoch(union: union, batch: batch)
+    return saturatingAdd(saturatingMultiply(steps / perEpoch, union), saturatingMultiply(steps % perEpoch, b))
+  }
+}
+
+func saturatingAdd(_ a: Int, _ b: Int) -> Int {
+  let (sum, overflow) = a.addingReportingOverflow(b)
+  return overflow ? Int.max : sum
+}
+
+func saturatingMultiply(_ a: Int, _ b: Int) -> Int {
+  let (product, overflow) = a.multipliedReportingOverflow(by: b)
+  return overflow ? Int.max : product
+}

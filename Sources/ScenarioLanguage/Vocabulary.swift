@@ -1,0 +1,90 @@
+// The fixed words of the language: kinds, units, targets, and which directives each block
+// accepts (for "unknown directive" and did-you-mean).
+
+/// `world KIND …`.
+public enum WorldKind: String, Sendable, Equatable, CaseIterable {
+  case runsum, modsum, lookup
+
+  /// The positional arguments after the kind, for messages (`runsum P L`).
+  var argumentNames: [String] {
+    switch self {
+    case .runsum: return ["P", "L"]
+    case .modsum: return ["P"]
+    case .lookup: return ["N"]
+    }
+  }
+}
+
+/// The recurrent cell of `model KIND HIDDEN`.
+public enum CellKind: String, Sendable, Equatable, CaseIterable {
+  case elman, gru, lstm
+
+  /// Gate blocks in the recurrent weights (PyTorch's layout): 1, 3, 4.
+  public var gates: Int {
+    switch self {
+    case .elman: return 1
+    case .gru: return 3
+    case .lstm: return 4
+    }
+  }
+}
+
+public enum Optimizer: String, Sendable, Equatable, CaseIterable {
+  case adam, sgd
+}
+
+/// What a stream trains its items towards.
+public enum StreamTarget: String, Sendable, Equatable, CaseIterable {
+  case truth, taboo, random
+}
+
+/// The unit of a phase length.
+public enum LengthUnit: String, Sendable, Equatable, CaseIterable {
+  case steps, epochs, trials
+
+  /// Accepts the plural and the singular (`for 1 epoch`).
+  init?(word: String) {
+    switch word {
+    case "steps", "step": self = .steps
+    case "epochs", "epoch": self = .epochs
+    case "trials", "trial": self = .trials
+    default: return nil
+    }
+  }
+}
+
+enum ConventionKind: String, CaseIterable {
+  case weak, shift, constant, scramble
+}
+
+/// Directive names by the block they belong to.
+enum Directives {
+  static let topLevel = [
+    "scenario", "world", "let", "sweep", "seeds", "set", "model", "train", "context", "probe",
+    "criterion", "phase", "repeat",
+  ]
+  static let world = ["items", "convention", "password", "length", "vocab", "classes"]
+  static let model = ["embedding"]
+  static let train = ["optimizer", "lr", "batch", "clip", "momentum", "keep-optimizer"]
+  static let streams = StreamTarget.allCases.map(\.rawValue)
+  static let phase = streams + train + ["frozen", "perturb"]
+  static let repeatBlock = ["phase"]
+
+  /// Where a directive belongs, for "`lr` goes inside …" help.
+  static func home(of name: String) -> String? {
+    if topLevel.contains(name) { return "at the top level of the file" }
+    if world.contains(name) { return "inside 'world … { }'" }
+    if model.contains(name) { return "inside 'model … { }'" }
+    if train.contains(name) { return "inside 'train { }' or a phase" }
+    if phase.contains(name) { return "inside a phase" }
+    return nil
+  }
+}
+
+/// Words that are never names of sets or parameters.
+enum Keywords {
+  static let reserved: Set<String> = [
+    "all", "wrong", "sample", "of", "items", "on", "with", "password", "for", "until", "criterion",
+    "max", "every", "over", "steps", "step", "epochs", "epoch", "trials", "trial", "probes", "probe",
+  ]
+}

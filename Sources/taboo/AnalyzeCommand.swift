@@ -1,0 +1,242 @@
+// `taboo analyze DB`: the summary tables of a batch, per sweep point — switches (latency median
+// [q25–q75] and censored runs), learning sets, transfer and unlocking — in 100 columns.
+// Also the pieces `export` and `compare` share: opening a results database with one clear line
+// on failure, and fixed-width text columns.
+
+import Foundation
+import Records
+import Results
+
+struct AnalyzeCommand: Command {
+  let spec = CommandSpec(
+    name: "analyze",
+    summary: "Print a batch's summary tables: switch latencies, learning sets, unlocking.",
+    positionals: PositionalSpec(name: "DB", minimum: 1, maximum: 1, help: "A results database (taboo run)."),
+    options: [],
+    discussion: """
+      Values are medians over the runs (seeds) of a sweep point, with quartiles in brackets
+      (type 7: linear interpolation). Latencies are in optimizer steps from the switch; a switch
+      that never met the criterion is censored at the phase length ("cens" counts them). Every
+      number is in summary.csv of `taboo export`, with means and bootstrap intervals.
+
+      EXIT CODES:
+        0   printed
+        1   the database is missing, unreadable or not a taboo database
+        64  the command line is wrong
+      """)
+
+  func run(_ arguments: ParsedArguments, _ console: Console) -> ExitCode {
+    let path = arguments.positionals[0]
+    guard let store = ResultsInput.open(path, console) else { return .failure }
+    let analysis: BatchAnalysis
+    do { analysis = try BatchAnalysis.analyze(store) } catch {
+      console.error("error: \(error)")
+      return .failure
+    }
+    console.out(Self.report(analysis, path: path, criterion: ScenarioFacts(text: store.meta.scenarioText)))
+    return .success
+  }
+
+  static func report(_ analysis: BatchAnalysis, path: String, criterion facts: ScenarioFacts) -> String {
+    var lines: [String] = []
+    let runs = analysis.runs
+    let complete = runs.filter { $0.record.status == .complete }.count
+    lines.append("'\(analysis.scenarioName)' — \(path): \(runs.count) run\(runs.count == 1 ? "" : "s")"
+      + " (\(complete) complete\(runs.count > complete ? ", \(runs.count - complete) diverged" : ""))")
+    if let criterion = facts.scenario?.criterion {
+      if case .literal(let fraction) = criterion.fraction, case .literal(let probes) = criterion.probes {
+        lines.append("criterion: \(Table.number(fraction * 100))% agreement over \(Table.number(probes)) probes")
+      } else {
+        lines.append("criterion: \(criterion.fraction) over \(criterion.probes) probes (set per sweep point)")
+      }
+    }
+    guard !runs.isEmpty else {
+      lines.append("no runs yet: nothing to summarise.")
+      return lines.joined(separator: "\n")
+    }
+    // Parameters fixed by --set (not swept, one value in every run) are named once, here.
+    let swept = Set(analysis.sweptNames)
+    let fixed = analysis.parameterNames.filter { name in
+      !swept.contains(name)
+        && Set(runs.map { run in run.record.key.parameters.first { $0.name == name }?.value }).count == 1
+    }
+    if !fixed.isEmpty, let first = runs.first {
+      lines.append("fixed: " + first.record.key.parameters.filter { fixed.contains($0.name) }
+        .map { "\($0.name)=\(Table.number($0.value))" }.joined(separator: ", "))
+    }
+    var points: [String] = []
+    for run in runs where !points.contains(run.record.key.pointLabel) { points.append(run.record.key.pointLabel) }
+    for point in points {
+      let pointRuns = runs.filter { $0.record.key.pointLabel == point }
+      let rows = analysis.summary.filter { RunKey(parameters: $0.parameters, seed: 0).pointLabel == point }
+      lines.append("")
+      let shown = pointRuns[0].record.key.parameters.filter { !fixed.contains($0.name) }
+      let title = shown.isEmpty ? "all runs" : shown.map { "\($0.name)=\(Table.number($0.value))" }
+        .joined(separator: ", ")
+      lines.append(Table.rule("\(title) · \(pointRuns.count) run\(pointRuns.count == 1 ? "" : "s")"))
+      lines.append(contentsOf: switchTable(rows, pointRuns))
+      lines.append(contentsOf: learningTable(rows, pointRuns))
+      lines.append(contentsOf: transferTable(rows))
+    }
+    return lines.joined(separator: "\n")
+  }
+
+  /// Summary rows of one metric by (phase, set, password).
+  private static func index(_ rows: [SummaryRow], _ metric: String) -> [String: SummaryRow] {
+    Dictionary(rows.filter { $0.metric == metric }.map { ("\($0.phase)\u{0}\($0.set)\u{0}\($0.password)", $0) },
+               uniquingKeysWith: { a, _ in a })
+  }
+
+  private static func key(_ row: SummaryRow) -> String { "\(row.phase)\u{0}\(row.set)\u{0}\(row.password)" }
+
+  static func switchTable(_ rows: [SummaryRow], _ runs: [RunAnalysis]) -> [String] {
+    let latency = rows.filter { $0.metric == "latency_steps" }
+    guard !latency.isEmpty else { return ["Switches: none (no stream reverses what its items last learned)"] }
+    let censored = index(rows, "censored"), l50 = index(rows, "latency50_steps")
+    let l80 = index(rows, "latency80_steps"), persev = index(rows, "perseveration_steps")
+    var directions: [String: String] = [:]
+    for run in runs {
+      let labels = Summary.phaseLabels(run.record.phases)
+      for s in run.switches {
+        directions["\(labels[s.phaseIndex] ?? s.phase)\u{0}\(s.set)\u{0}\(s.password)"] = "\(s.oldTarget)→\(s.newTarget)"
+      }
+    }
+    let widths = [16, 8, 3, 12, 3, 19, 5, 6, 6, 6]
+    var lines = ["Switches (steps from the switch; median [q25–q75])"]
+    lines.append(Table.row(["phase", "set", "pw", "old→new", "n", "latency", "cens", "lat50", "lat80", "persev"],
+                           widths, rightAligned: [4]))
+    for row in latency {
+      let k = key(row)
+      let cens = censored[k].map { Int(($0.aggregate.mean ?? 0) * Double($0.aggregate.n) + 0.5) } ?? 0
+      lines.append(Table.row([
+        row.phase, row.set, row.password ? "yes" : "no", directions[k] ?? "", "\(row.aggregate.n)",
+        Table.spread(row.aggregate), "\(cens)", Table.number(l50[k]?.aggregate.median),
+        Table.number(l80[k]?.aggregate.median), Table.number(persev[k]?.aggregate.median),
+      ], widths, rightAligned: [4]))
+    }
+    return lines
+  }
+
+  static func learningTable(_ rows: [SummaryRow], _ runs: [RunAnalysis]) -> [String] {
+    let ratio = rows.filter { $0.metric == "learning_set_ratio" }
+    let decay = index(rows, "learning_set_decay")
+    let series = runs.flatMap(\.learningSets)
+    guard !series.isEmpty else { return [] }
+    var keys: [String] = []
+    var byKey: [String: (String, String, Bool)] = [:]
+    for l in series {
+      let k = "\(l.phase)\u{0}\(l.set)\u{0}\(l.password)"
+      if byKey[k] == nil { keys.append(k); byKey[k] = (l.phase, l.set, l.password) }
+    }
+    let ratioByKey = Dictionary(ratio.map { (key($0), $0) }, uniquingKeysWith: { a, _ in a })
+    let widths = [16, 8, 3, 9, 19, 19, 12]
+    var lines = ["Learning set (latency against reversal index in repeated phases)"]
+    lines.append(Table.row(["phase", "set", "pw", "reversals", "last/first", "decay λ/reversal", "censored"],
+                           widths, rightAligned: []))
+    for k in keys {
+      let (phase, set, password) = byKey[k]!
+      let members = series.filter { $0.phase == phase && $0.set == set && $0.password == password }
+      let count = members.map(\.reversals.count).max() ?? 0
+      let censoredPoints = members.map { $0.censored.filter { $0 }.count }.reduce(0, +)
+      let points = members.map(\.censored.count).reduce(0, +)
+      lines.append(Table.row([
+        phase, set, password ? "yes" : "no", "\(count)", ratioByKey[k].map(Table.spread) ?? "—",
+        decay[k].map(Table.spread) ?? "—", "\(censoredPoints) of \(points)",
+      ], widths, rightAligned: []))
+    }
+    return lines
+  }
+
+  static func transferTable(_ rows: [SummaryRow]) -> [String] {
+    let start = rows.filter { $0.metric == "truth_start" }
+    guard !start.isEmpty else { return [] }
+    let end = index(rows, "truth_end"), peak = index(rows, "truth_peak"), strong = index(rows, "truth_strong")
+    let gap = index(rows, "gap_recovered"), half = index(rows, "half_change_step")
+    let widths = [16, 8, 3, 3, 5, 5, 5, 6, 22, 6]
+    var lines = ["Transfer and unlocking (sets the phase does not train; acc_truth medians)"]
+    lines.append(Table.row(["phase", "set", "pw", "n", "start", "end", "peak", "strong", "gap_recovered", "half"],
+                           widths, rightAligned: []))
+    for row in start {
+      let k = key(row)
+      let g = gap[k].map { Table.spread($0.aggregate, digits: 2) + ($0.aggregate.n < row.aggregate.n ? " n=\($0.aggregate.n)" : "") }
+      lines.append(Table.row([
+        row.phase, row.set, row.password ? "yes" : "no", "\(row.aggregate.n)",
+        Table.fraction(row.aggregate.median), Table.fraction(end[k]?.aggregate.median),
+        Table.fraction(peak[k]?.aggregate.median), Table.fraction(strong[k]?.aggregate.median),
+        g ?? (row.password ? "" : "undefined"), Table.number(half[k]?.aggregate.median),
+      ], widths, rightAligned: []))
+    }
+    return lines
+  }
+}
+
+/// Opening a results database for reading, with one clear line when it cannot be.
+enum ResultsInput {
+  static func open(_ path: String, _ console: Console) -> Store? {
+    do {
+      return try Store.open(existing: path)
+    } catch StoreError.missing {
+      console.error("error: no results database at '\(path)'; run a scenario first (taboo run FILE --db \(path)).")
+    } catch StoreError.notADatabase, StoreError.notATabooDatabase {
+      console.error("error: '\(path)' is not a taboo results database (they are written by taboo run).")
+    } catch StoreError.isDirectory {
+      console.error("error: '\(path)' is a directory; give the path of a results database (*.sqlite).")
+    } catch {
+      console.error("error: \(error)")
+    }
+    return nil
+  }
+}
+
+/// Fixed-width text columns for terminal tables.
+enum Table {
+  /// Cells padded or cut (with …) to `widths`, one space apart; trailing spaces trimmed.
+  static func row(_ cells: [String], _ widths: [Int], rightAligned: Set<Int>) -> String {
+    var parts: [String] = []
+    for (i, cell) in cells.enumerated() {
+      let width = i < widths.count ? widths[i] : cell.count
+      var text = cell.count > width ? String(cell.prefix(max(width - 1, 0))) + "…" : cell
+      let pad = String(repeating: " ", count: width - text.count)
+      text = rightAligned.contains(i) ? pad + text : text + pad
+      parts.append(text)
+    }
+    var line = "  " + parts.joined(separator: " ")
+    while line.last == " " { line.removeLast() }
+    return line
+  }
+
+  /// `── title ───…` to 100 columns.
+  static func rule(_ title: String) -> String {
+    let head = "── \(title) "
+    return head + String(repeating: "─", count: max(3, 100 - head.count))
+  }
+
+  /// `median [q25–q75]`, whole numbers where the values are whole.
+  static func spread(_ aggregate: Aggregate) -> String {
+    "\(number(aggregate.median)) [\(number(aggregate.q25))–\(number(aggregate.q75))]"
+  }
+
+  static func spread(_ row: SummaryRow) -> String { spread(row.aggregate) }
+
+  static func spread(_ aggregate: Aggregate, digits: Int) -> String {
+    "\(fixed(aggregate.median, digits)) [\(fixed(aggregate.q25, digits))–\(fixed(aggregate.q75, digits))]"
+  }
+
+  /// A count or step: whole when whole, else one decimal; `—` for none.
+  static func number(_ value: Double?) -> String {
+    guard let value, value.isFinite else { return "—" }
+    if value == value.rounded() { return String(Int(value)) }
+    return abs(value) < 10 ? fixed(value, 2) : fixed(value, 1)
+  }
+
+  /// A share in [0, 1], two decimals.
+  static func fraction(_ value: Double?) -> String {
+    guard let value, value.isFinite else { return "—" }
+    return fixed(value, 2)
+  }
+
+  static func fixed(_ value: Double, _ digits: Int) -> String {
+    let text = String(format: "%.\(digits)f", value)
+    return text.hasPrefix("-") ? "−" + text.dropFirst() : text
+  }
+}

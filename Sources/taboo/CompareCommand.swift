@@ -1,0 +1,81 @@
+// `taboo compare DB`: the language-model comparison (DESIGN §8) — every claim of
+// reference/llm-case.md with the value measured on the batch, the evidence and its source, and
+// a verdict.
+
+import Foundation
+import Results
+
+struct CompareCommand: Command {
+  let spec = CommandSpec(
+    name: "compare",
+    summary: "Compare a batch with the language-model claims (reproduced or not).",
+    positionals: PositionalSpec(name: "DB", minimum: 1, maximum: 1, help: "A results database (taboo run)."),
+    options: [],
+    discussion: """
+      Drills are recognised from the runs: a phase after a password lock (`taboo on SET` plus
+      `truth on SET with password`) that trains a few items without password towards one
+      target (taboo, truth or random); k is the drilled set's size. A frozen phase with
+      `perturb` after a lock is the noise control. gap_recovered is read on the locked items the
+      phase does not train, without password. The claims are in reference/llm-claims.csv.
+
+      EXIT CODES:
+        0   printed (whatever the verdicts)
+        1   the database is missing, unreadable or not a taboo database
+        64  the command line is wrong
+      """)
+
+  func run(_ arguments: ParsedArguments, _ console: Console) -> ExitCode {
+    let path = arguments.positionals[0]
+    guard let store = ResultsInput.open(path, console) else { return .failure }
+    let analysis: BatchAnalysis
+    do { analysis = try BatchAnalysis.analyze(store) } catch {
+      console.error("error: \(error)")
+      return .failure
+    }
+    let results = Comparison.evaluate(analysis.runs)
+    var lines = [
+      "Language-model comparison: '\(analysis.scenarioName)', \(path) (\(analysis.runs.count) runs)",
+      "Values are medians [q25–q75] over runs. Claims and sources: reference/llm-case.md.",
+    ]
+    for result in results {
+      lines.append("")
+      lines.append(contentsOf: wrap("\(result.claim.id)  ", result.claim.claim))
+      lines.append(contentsOf: wrap("    verdict:   ", "\(result.verdict)"))
+      if !result.measured.isEmpty { lines.append(contentsOf: wrap("    measured:  ", result.measured)) }
+      lines.append(contentsOf: wrap("    test:      ", result.claim.test))
+      lines.append(contentsOf: wrap("    evidence:  ", "\"\(result.claim.evidence)\""))
+      lines.append("    source:    \(result.claim.source)")
+    }
+    lines.append("")
+    lines.append("Summary: " + results.map { "\($0.claim.id) \(short($0.verdict))" }.joined(separator: " · "))
+    console.out(lines.joined(separator: "\n"))
+    return .success
+  }
+
+  private func short(_ verdict: Verdict) -> String {
+    switch verdict {
+    case .reproduced: return "reproduced"
+    case .notReproduced: return "not reproduced"
+    case .notTested: return "not tested"
+    }
+  }
+
+  /// `prefix` then `text`'s words, wrapped at 100 columns under the end of `prefix`.
+  private func wrap(_ prefix: String, _ text: String, width: Int = 100) -> [String] {
+    let indent = String(repeating: " ", count: prefix.count)
+    var lines: [String] = []
+    var line = prefix
+    var empty = true
+    for word in text.split(separator: " ") {
+      if !empty && line.count + 1 + word.count > width {
+        lines.append(line)
+        line = indent + word
+      } else {
+        line += (empty ? "" : " ") + word
+      }
+      empty = false
+    }
+    lines.append(line)
+    return lines
+  }
+}

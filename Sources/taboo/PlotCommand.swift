@@ -1,0 +1,105 @@
+// `taboo plot DB --out DIR`: the SVG figures of DESIGN §7 — learning curves per probed set,
+// switch latency against reversal index, unlocking against each swept parameter.
+
+import Foundation
+import Records
+import Results
+
+struct PlotCommand: Command {
+  let spec = CommandSpec(
+    name: "plot",
+    summary: "Draw a batch's figures as SVG files.",
+    positionals: PositionalSpec(name: "DB", minimum: 1, maximum: 1, help: "The results database (taboo run --db …)."),
+    options: [
+      OptionSpec(name: "out", value: "DIR", help: "The directory for the figures (created if missing)."),
+    ],
+    discussion: """
+      Writes curves-SET.svg for every probed set (acc_truth and acc_taboo over optimizer steps,
+      median and quartiles over seeds, phases marked), latency.svg when the scenario repeats
+      phases (switch latency against reversal index), and unlocking-PARAMETER.svg for every
+      swept parameter (gap_recovered). Figures that do not apply to the batch are skipped, and
+      the output says why. Prints the path of every file written.
+
+      EXIT CODES:
+        0    figures written
+        1    the database cannot be read or the directory cannot be written
+        64   the command line is wrong
+      """)
+
+  func run(_ arguments: ParsedArguments, _ console: Console) -> ExitCode {
+    guard let out = arguments.value("out") else {
+      console.usageError(UsageError("taboo plot needs --out DIR for the figures",
+                                    help: "taboo plot runs/batch.sqlite --out figures"))
+      return .usage
+    }
+    let path = arguments.positionals[0]
+    guard FileManager.default.fileExists(atPath: path) else {
+      console.error("error: no database at \(path)")
+      return .failure
+    }
+    let store: Store
+    let analysis: BatchAnalysis
+    var runs: [RunRecord] = []
+    do {
+      store = try Store.open(existing: path)
+      analysis = try BatchAnalysis.analyze(store) { run, _ in runs.append(run) }
+    } catch {
+      console.error("error: cannot read \(path): \(error)")
+      return .failure
+    }
+    if runs.isEmpty {
+      console.error("error: \(path) holds no runs yet; run the batch first (taboo run … --db \(path))")
+      return .failure
+    }
+    do {
+      try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+    } catch {
+      console.error("error: cannot create the directory \(out): \(Self.reason(error))")
+      return .failure
+    }
+
+    let scenario = store.meta.scenarioName
+    var figures = Figures.learningCurves(runs, scenario: scenario)
+    var skipped: [String] = []
+    if let latency = Figures.switchLatency(analysis.runs.flatMap(\.switches), scenario: scenario) {
+      figures.append(latency)
+    } else {
+      skipped.append("latency: no switch inside a repeated phase (the scenario has no `repeat`)")
+    }
+    // Unlocking is read on the drills (as `taboo compare` finds them) when there are any.
+    let drills = Set(analysis.runs.flatMap(\.drills).map(\.phaseIndex))
+    let unlocking = Figures.unlocking(
+      analysis.runs.flatMap(\.transfers), scenario: scenario, phases: drills.isEmpty ? nil : drills)
+    if unlocking.isEmpty {
+      skipped.append(
+        Figures.varyingParameters(runs.map(\.key)).isEmpty
+          ? "unlocking: the batch sweeps no parameter"
+          : "unlocking: no phase has a defined gap_recovered")
+    }
+    figures += unlocking
+
+    for figure in figures {
+      let file = URL(fileURLWithPath: out).appendingPathComponent(figure.name)
+      do {
+        try Data(figure.svg.utf8).write(to: file, options: .atomic)
+      } catch {
+        console.error("error: cannot write \(file.path): \(Self.reason(error))")
+        return .failure
+      }
+      console.out(file.path)
+    }
+    for reason in skipped { console.error("skipped \(reason)") }
+    return .success
+  }
+
+  /// The underlying POSIX reason of a file error, in a few words.
+  static func reason(_ error: Error) -> String {
+    let ns = error as NSError
+    if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError,
+      underlying.domain == NSPOSIXErrorDomain, let code = POSIXErrorCode(rawValue: Int32(underlying.code))
+    {
+      return String(cString: strerror(code.rawValue)).lowercased()
+    }
+    return ns.localizedDescription
+  }
+}

@@ -1,0 +1,92 @@
+// `taboo explain`, end to end.
+
+import Foundation
+import Testing
+
+struct ExplainCommandTests {
+  @Test func canonicalScenario() throws {
+    let output = try Taboo.run(["explain", Taboo.scenario("weak-sample-unlocking.taboo")])
+    #expect(output.status == 0, "\(output.stderr)")
+    let text = output.stdout
+    #expect(text.hasPrefix("weak sample unlocking  ("))
+    #expect(text.contains("world      runsum 5 6: 384 strings of 6 digits in base 5"))
+    #expect(text.contains("convention weak 0.25; password"))
+    #expect(text.contains("model      gru, hidden 64, embedding 32"))
+    #expect(text.contains("training   adam, lr 0.003, batch all, fresh optimizer state each phase"))
+    #expect(text.contains("runs       1 sweep point × 10 seeds (seeds 1…10) = 10 runs"))
+    #expect(text.contains("schedule: 3 phases after repeats"))
+    #expect(text.contains("1  pretrain — 1000 steps"))
+    #expect(text.contains("truth on train with password"))
+    #expect(text.contains("576 examples per epoch; 1000 steps; 576000 examples"))
+    #expect(text.contains("3  drill — 200 epochs"))
+    #expect(text.contains("per run: 1500 optimizer steps"))
+    #expect(text.contains("sets (seed 1)"))
+    #expect(text.contains("  test   96\n"))
+    #expect(text.contains("  train  288\n"))
+    #expect(text.contains("  drill  0–2 (depends on the seed)"))
+  }
+
+  @Test func repeatsAndSweeps() throws {
+    let reversal = try Taboo.run(["explain", Taboo.scenario("serial-reversal.taboo")])
+    #expect(reversal.status == 0)
+    #expect(reversal.stdout.contains("schedule: 13 phases after repeats"))
+    #expect(reversal.stdout.contains(" 13  \"none taboo\" #3 — until criterion, at most 3000 steps"))
+    let controls = try Taboo.run(["explain", Taboo.scenario("unlocking-controls.taboo")])
+    #expect(controls.status == 0)
+    #expect(controls.stdout.contains("sweep      k = 1, 2, 4, 16, 64"))
+    #expect(controls.stdout.contains("5 sweep points × 10 seeds (seeds 1…10) = 50 runs"))
+    #expect(controls.stdout.contains("k=1  "))
+    #expect(controls.stdout.contains("9  kick — 4 steps"))
+    #expect(controls.stdout.contains("frozen (no weight updates); perturb σ = 0.05 at the start"))
+  }
+
+  @Test func setOverridesAParameter() throws {
+    let path = Taboo.scenario("unlocking-controls.taboo")
+    let output = try Taboo.run(["explain", path, "--set", "k=4", "--set=drill_epochs=3"])
+    #expect(output.status == 0, "\(output.stderr)")
+    #expect(output.stdout.contains("1 sweep point × 10 seeds"))
+    #expect(output.stdout.contains("3  drill — 3 epochs"))
+    #expect(output.stdout.contains("drill  0–4 (depends on the seed)"))
+  }
+
+  @Test func badOverrides() throws {
+    let path = Taboo.scenario("weak-sample-unlocking.taboo")
+    let unknown = try Taboo.run(["explain", path, "--set", "kk=4"])
+    #expect(unknown.status == 64)
+    #expect(unknown.stderr.contains("error: 'kk' is not a parameter of this scenario"))
+    #expect(unknown.stderr.contains("help: did you mean 'k'?"))
+    let malformed = try Taboo.run(["explain", path, "--set", "k"])
+    #expect(malformed.status == 64)
+    let notNumber = try Taboo.run(["explain", path, "--set", "k=two"])
+    #expect(notNumber.status == 64)
+    #expect(notNumber.stderr.contains("'two' is not a number"))
+    let invalid = try Taboo.run(["explain", path, "--set", "k=0"])
+    #expect(invalid.status == 65)
+    #expect(invalid.stderr.contains("error[E041]: the sample size must be at least 1, found k = 0"))
+    #expect(invalid.stderr.contains("k = 0 set by --set k=0"))
+  }
+
+  @Test func seedOption() throws {
+    let output = try Taboo.run(["explain", Taboo.scenario("two-items.taboo"), "--seed", "7"])
+    #expect(output.status == 0)
+    #expect(output.stdout.contains("sets (seed 7)"))
+    let bad = try Taboo.run(["explain", Taboo.scenario("two-items.taboo"), "--seed", "x"])
+    #expect(bad.status == 64)
+  }
+
+  @Test func brokenScenarioPrintsDiagnostics() throws {
+    let files = try TemporaryDirectory()
+    let path = try files.file(
+      "b.taboo", "world runsum 5 6\nmodel gur 4\nphase p for 1 steps { truth on all }\n")
+    let output = try Taboo.run(["explain", path])
+    #expect(output.status == 65)
+    #expect(output.stderr.contains("error[E019]: unknown cell kind 'gur'"))
+    #expect(output.stdout.isEmpty)
+  }
+
+  @Test func fileProblems() throws {
+    let missing = try Taboo.run(["explain", "/nonexistent.taboo"])
+    #expect(missing.status == 1)
+    #expect(missing.stderr == "error: '/nonexistent.taboo' does not exist.\n")
+  }
+}

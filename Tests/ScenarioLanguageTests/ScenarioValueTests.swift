@@ -1,0 +1,256 @@
+// The validated value: the shipped scenarios parse into the structure they describe; sweep
+// points, repeat expansion and numbering, parameter substitution and `--set` overrides.
+
+import Foundation
+import ScenarioLanguage
+import Testing
+
+struct ScenarioValueTests {
+  @Test("every shipped scenario checks without any diagnostic", arguments: TestFiles.shippedScenarioNames)
+  func shippedScenarioIsClean(_ name: String) throws {
+    let result = ScenarioChecker.check(SourceFile(name: name, bytes: try TestFiles.shippedBytes(name)))
+    #expect(result.diagnostics.isEmpty, "\(result.diagnostics)")
+    #expect(result.scenario != nil)
+  }
+
+  @Test func weakSampleUnlockingStructure() throws {
+    let scenario = try TestFiles.shipped("weak-sample-unlocking.taboo")
+    #expect(scenario.name == "weak sample unlocking")
+    #expect(scenario.world.kind == .runsum(base: .literal(5), length: .literal(6)))
+    #expect(scenario.world.items == .literal(384))
+    #expect(scenario.world.convention == .weak(truthProbability: .literal(0.25)))
+    #expect(scenario.world.password)
+    #expect(scenario.seeds == Array(1...10))
+    #expect(scenario.sweeps.isEmpty)
+    #expect(scenario.parameters.map(\.name) == ["k", "pretrain_steps", "lock_steps", "drill_epochs"])
+    #expect(scenario.sets.map(\.name) == ["test", "train", "drill", "rest"])
+    #expect(scenario.sets[0].expression == .sampleFraction(.literal(0.25), of: .all))
+    #expect(scenario.sets[1].expression == .difference(.all, .named("test")))
+    #expect(
+      scenario.sets[2].expression
+        == .sample(count: .parameter("k", scale: 1), of: .intersection(.named("train"), .wrong)))
+    #expect(scenario.model == Scenario.Model(cell: .gru, hidden: .literal(64), embedding: .literal(32)))
+    #expect(scenario.training.optimizer == .adam)
+    #expect(scenario.training.learningRate == .literal(0.003))
+    #expect(scenario.training.batch == .all)
+    #expect(!scenario.training.keepOptimizer)
+    #expect(scenario.context == .reset)
+    #expect(scenario.probe == Scenario.Probe(everySteps: .literal(4), sets: ["test", "rest", "drill"]))
+    #expect(scenario.criterion == Scenario.Criterion(fraction: .literal(0.9), probes: .literal(3)))
+
+    let run = scenario.resolved(at: scenario.sweepPoints[0])
+    #expect(run.world.items == 384)
+    #expect(run.world.sequenceLength == 6)
+    #expect(run.world.classes == 5)
+    #expect(run.model == ResolvedScenario.Model(cell: .gru, hidden: 64, embedding: 32))
+    #expect(run.phases.map(\.name) == ["pretrain", "lock", "drill"])
+    #expect(run.phases.map(\.length) == [.steps(1000), .steps(300), .epochs(200)])
+    #expect(
+      run.phases[1].streams == [
+        .init(target: .taboo, set: "train", withPassword: false),
+        .init(target: .truth, set: "train", withPassword: true),
+      ])
+    #expect(run.phases.allSatisfy { $0.repeatIndex == nil && !$0.frozen && $0.perturb == nil })
+    #expect(run.phases.allSatisfy { $0.training.learningRate == 0.003 && $0.training.batch == .all })
+    #expect(run.sets[2].expression == .sample(count: 2, of: .intersection(.named("train"), .wrong)))
+    let sizes = Dictionary(uniqueKeysWithValues: run.staticSetSizes.map { ($0.name, $0.size) })
+    #expect(sizes["test"] == SetSizeBounds(exactly: 96))
+    #expect(sizes["train"] == SetSizeBounds(exactly: 288))
+    #expect(sizes["drill"] == SetSizeBounds(fewest: 0, most: 2))
+    #expect(sizes["rest"] == SetSizeBounds(fewest: 286, most: 288))
+  }
+
+  @Test func unlockingControlsSweepsK() throws {
+    let scenario = try TestFiles.shipped("unlocking-controls.taboo")
+    #expect(scenario.sweeps == [Scenario.Sweep(name: "k", values: [1, 2, 4, 16, 64])])
+    #expect(scenario.sweepPoints.map { $0["k"] } == [1, 2, 4, 16, 64])
+    #expect(scenario.runCount == 50)
+    let run = scenario.resolved(at: scenario.sweepPoints[3])
+    #expect(run.parameters["k"] == 16)
+    #expect(run.sets[2].expression == .sample(count: 16, of: .intersection(.named("train"), .wrong)))
+    #expect(
+      run.phases.map(\.name) == [
+        "pretrain", "lock", "drill", "relock", "random drill", "relock", "truth drill", "relock", "kick",
+      ])
+    #expect(run.phases[4].streams == [.init(target: .random, set: "drill", withPassword: false)])
+    #expect(run.phases[6].streams == [.init(target: .truth, set: "drill", withPassword: false)])
+    let kick = run.phases[8]
+    #expect(kick.frozen && kick.perturb == 0.05 && kick.streams.isEmpty && kick.length == .steps(4))
+  }
+
+  @Test func serialReversalExpandsRepeats() throws {
+    let scenario = try TestFiles.shipped("serial-reversal.taboo")
+    let run = scenario.resolved(at: scenario.sweepPoints[0])
+    #expect(run.phases.count == 1 + 3 * 4)
+    #expect(run.phases.map(\.index) == Array(0..<13))
+    #expect(run.phases[0].repeatIndex == nil)
+    #expect(run.phases[1].displayName == "\"A taboo\" #1")
+    #expect(run.phases[5].displayName == "\"A taboo\" #2")
+    #expect(run.phases[12].displayName == "\"none taboo\" #3")
+    #expect(run.phases.dropFirst().map(\.repeatIndex) == [1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3])
+    #expect(run.phases.allSatisfy { $0.length == .untilCriterion(maxSteps: 3000) })
+    #expect(run.sets.map(\.name) == ["A", "B", "right"])
+    #expect(run.sets[0].expression == .sampleFraction(0.5, of: .wrong))
+  }
+
+  @Test func twoItemsAndInContextReversal() throws {
+    let two = try TestFiles.shipped("two-items.taboo").resolved(at: SweepPoint(assignments: []))
+    #expect(two.phases.count == 1 + 4 * 4)
+    #expect(two.criterion == ResolvedScenario.Criterion(fraction: 1, probes: 3))
+    #expect(two.phases[3].streams == [.init(target: .taboo, set: "pair", withPassword: false)])
+
+    let stream = try TestFiles.shipped("in-context-reversal.taboo").resolved(at: SweepPoint(assignments: []))
+    #expect(stream.context == .stream(window: 16))
+    #expect(stream.world.kind == .modsum(base: 7))
+    #expect(stream.world.items == 49)
+    #expect(stream.world.convention == .shift(1))
+    #expect(stream.phases.count == 1 + 50 * 2 + 10 * 2)
+    #expect(stream.phases[1].length == .randomSteps(20...60))
+    #expect(stream.phases[101].length == .randomTrials(20...60))
+    #expect(stream.phases[101].frozen)
+    #expect(stream.phases[120].displayName == "\"B taboo, frozen\" #10")
+    #expect(stream.training.batch == .size(32))
+  }
+
+  @Test func sweepPointsAreTheCartesianProductInFileOrder() {
+    let result = ScenarioChecker.check(
+      text: """
+        world runsum 5 6 { convention weak 0.25 }
+        let a = 1
+        let b = 10
+        let c = 7
+        sweep a = 1, 2, 3
+        sweep b = 10, 20
+        model gru 8
+        probe every 5 steps on all
+        phase p for b steps { truth on all; lr 0.001 }
+        phase q for a epochs { taboo on wrong }
+        phase r for c steps { truth on all }
+        """)
+    let scenario = try! #require(result.scenario, "\(result.diagnostics)")
+    #expect(scenario.sweepPoints.count == 6)
+    #expect(
+      scenario.sweepPoints.map(\.description) == [
+        "a=1, b=10", "a=1, b=20", "a=2, b=10", "a=2, b=20", "a=3, b=10", "a=3, b=20",
+      ])
+    let run = scenario.resolved(at: scenario.sweepPoints[5])
+    #expect(run.phases.map(\.length) == [.steps(20), .epochs(3), .steps(7)])
+    #expect(run.phases[0].training.learningRate == 0.001)
+    #expect(run.phases[0].overrides.learningRate == 0.001)
+    #expect(run.phases[1].overrides.isEmpty)
+  }
+
+  @Test func noSweepsGiveOneEmptyPoint() throws {
+    let scenario = try TestFiles.shipped("serial-reversal.taboo")
+    #expect(scenario.sweepPoints == [SweepPoint(assignments: [])])
+    #expect(scenario.sweepPoints[0].description == "")
+  }
+
+  @Test func parametersSubstituteEverywhere() {
+    let result = ScenarioChecker.check(
+      text: """
+        world lookup n { length len; vocab v; classes c; convention constant a; password }
+        let n = 50
+        let len = 3
+        let v = 9
+        let c = 5
+        let a = 4
+        let q = 25
+        let w = 8
+        let h = 12
+        let e = 6
+        let r = 2
+        let lo = 3
+        let hi = 9
+        let sigma = 0.5
+        let rate = 0.01
+        let b = 7
+        let interval = 2
+        let pct = 80
+        let k = 4
+        seeds 3..5
+        set s = sample q% of all
+        set t = items 0, 2..lo
+        model lstm h { embedding e }
+        train { optimizer sgd; lr rate; batch b; clip sigma; momentum sigma; keep-optimizer }
+        context stream w
+        probe every interval steps on s, t
+        criterion pct% over k probes
+        repeat r {
+          phase p for lo..hi steps { truth on s with password; batch all }
+          phase f for lo..hi trials { frozen; truth on t }
+        }
+        phase kick for 1 steps { frozen; perturb sigma }
+        """)
+    let scenario = try! #require(result.scenario, "\(result.diagnostics)")
+    #expect(result.diagnostics.isEmpty, "\(result.diagnostics)")
+    #expect(scenario.seeds == [3, 4, 5])
+    let run = scenario.resolved(at: scenario.sweepPoints[0])
+    #expect(run.world.kind == .lookup(items: 50))
+    #expect(run.world.items == 50 && run.world.sequenceLength == 3 && run.world.vocabulary == 9)
+    #expect(run.world.classes == 5 && run.world.convention == .constant(4) && run.world.password)
+    #expect(run.sets[0].expression == .sampleFraction(0.25, of: .all))
+    #expect(run.sets[1].expression == .items([0...0, 2...3]))
+    #expect(run.model == ResolvedScenario.Model(cell: .lstm, hidden: 12, embedding: 6))
+    #expect(
+      run.training
+        == ResolvedScenario.TrainingSettings(
+          optimizer: .sgd, learningRate: 0.01, batch: .size(7), clip: 0.5, momentum: 0.5, keepOptimizer: true)
+    )
+    #expect(run.context == .stream(window: 8))
+    #expect(run.probe == ResolvedScenario.Probe(everySteps: 2, sets: ["s", "t"]))
+    #expect(run.criterion == ResolvedScenario.Criterion(fraction: 0.8, probes: 4))
+    #expect(run.phases.map(\.displayName) == ["p #1", "f #1", "p #2", "f #2", "kick"])
+    #expect(run.phases[0].length == .randomSteps(3...9))
+    #expect(run.phases[1].length == .randomTrials(3...9))
+    #expect(run.phases[0].training.batch == .all)
+    #expect(run.phases[1].training.batch == .size(7))
+    #expect(run.phases[4].perturb == 0.5)
+  }
+
+  @Test func overridesReplaceLetsAndFixSweeps() throws {
+    let source = SourceFile(name: "u.taboo", bytes: try TestFiles.shippedBytes("unlocking-controls.taboo"))
+    let result = ScenarioChecker.check(source, overrides: ["k": 3, "drill_epochs": 5])
+    let scenario = try #require(result.scenario)
+    #expect(scenario.sweeps.isEmpty)
+    #expect(scenario.parameters.first { $0.name == "k" }?.value == 3)
+    let run = scenario.resolved(at: scenario.sweepPoints[0])
+    #expect(run.phases[2].length == .epochs(5))
+    #expect(run.sets[2].expression == .sample(count: 3, of: .intersection(.named("train"), .wrong)))
+
+    let broken = ScenarioChecker.check(source, overrides: ["k": 0])
+    #expect(broken.scenario == nil)
+    let error = try #require(broken.errors.first)
+    #expect(error.code == .tooSmall)
+    #expect(error.notes.contains { $0.contains("--set k=0") })
+  }
+
+  @Test func defaults() {
+    let result = ScenarioChecker.check(
+      text:
+        "world runsum 3 2\nmodel elman 4\nprobe every 1 steps on all\nphase p for 1 steps { truth on all }",
+      name: "dir/minimal.taboo")
+    let scenario = try! #require(result.scenario)
+    #expect(scenario.name == "minimal")
+    #expect(scenario.seeds == [1])
+    #expect(scenario.training == .defaults)
+    #expect(scenario.criterion == .defaults)
+    let run = scenario.resolved(at: scenario.sweepPoints[0])
+    #expect(run.world.items == 9)  // min(384, 3^2)
+    #expect(run.model.embedding == 4)
+    #expect(run.world.convention == nil && !run.world.password)
+  }
+
+  @Test func duplicatePhaseNamesAreAllowed() {
+    let result = ScenarioChecker.check(
+      text: """
+        world runsum 5 6 { convention weak 0.25 }
+        model gru 8
+        probe every 5 steps on all
+        phase relock for 10 steps { taboo on all }
+        phase relock for 10 steps { taboo on all }
+        """)
+    #expect(result.diagnostics.isEmpty)
+    #expect(result.scenario?.resolved(at: SweepPoint(assignments: [])).phases.map(\.index) == [0, 1])
+  }
+}
