@@ -34,7 +34,8 @@ public struct DiagnosticRenderer: Sendable {
     let start = diagnostic.range.start
     let gutter = String(repeating: " ", count: String(start.line).count)
     lines.append("\(gutter)\(paint("-->", "1;34")) \(source.name):\(start.line):\(start.column)")
-    if source.contains(start), !(source.characters.isEmpty && diagnostic.code == .emptyFile) {
+    // No excerpt for an empty line (a missing directive at the end of the file): nothing to show.
+    if source.contains(start), source.lineLength(start.line) > 0 {
       let text = source.characters[source.lines[start.line - 1]]
       // The caret covers the range on its first line, at least one column.
       let end =

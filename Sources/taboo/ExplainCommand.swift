@@ -160,7 +160,7 @@ struct ExplainCommand: Command {
       lines.append("(schedules of the other \(points.count - 32) sweep points not shown)\n")
     }
     lines.append(
-      contentsOf: Self.setTable(sizes, points: Array(points.prefix(32)), seed: seed, exact: setSizer != nil))
+      contentsOf: Self.setTable(sizes, points: Array(points.prefix(32)), seed: seed, exact: setSizer != nil && problems.isEmpty))
     for problem in problems {
       lines.append("  problem: \(problem)")
     }

@@ -4,6 +4,7 @@
 import Foundation
 import LinearAlgebra
 import ScenarioLanguage
+import Simulation
 
 // OpenBLAS's own CPU detection falls back to SSE3 kernels on newer CPUs; pick the right ones
 // before any thread starts (this may re-execute the program once).
@@ -11,7 +12,12 @@ BLAS.useBestKernels()
 
 let commands: [any Command] = [
   CheckCommand(),
-  ExplainCommand(),
+  ExplainCommand(setSizer: { scenario, seed in
+    // The real sizes for this seed: the world drawn and every set evaluated, as `taboo run` does.
+    let plan = try RunPlan(scenario, seed: seed)
+    return [("all", plan.world.items.count), ("wrong", plan.world.wrong.count)]
+      + plan.sets.map { ($0.name, $0.items.count) }
+  }),
   RunCommand(),
   MergeCommand(),
   AnalyzeCommand(),

@@ -2,7 +2,7 @@
 // value by value, so every expected number can be worked out by hand.
 
 import Records
-@testable import Results
+import Results
 
 /// Builds one run phase by phase; probes are added per phase at steps relative to its start.
 struct RunBuilder {

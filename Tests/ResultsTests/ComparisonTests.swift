@@ -4,7 +4,7 @@
 import Foundation
 import Records
 import Testing
-@testable import Results
+import Results
 
 @Suite("language-model comparison")
 struct ComparisonTests {

@@ -4,7 +4,7 @@
 import Foundation
 import Records
 import Testing
-@testable import Results
+import Results
 
 @Suite("CSV export")
 struct ExportTests {

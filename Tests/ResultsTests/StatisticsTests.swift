@@ -2,7 +2,7 @@
 
 import Records
 import Testing
-@testable import Results
+import Results
 
 @Suite("statistics")
 struct StatisticsTests {

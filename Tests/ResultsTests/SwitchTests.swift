@@ -3,7 +3,7 @@
 
 import Records
 import Testing
-@testable import Results
+import Results
 
 @Suite("switches")
 struct SwitchTests {
@@ -108,10 +108,10 @@ struct SwitchTests {
     b.phase("B taboo", length: 10, streams: [stream("taboo", "B"), stream("truth", "A")])
     b.agreement("A", every: 10, target: "truth", [1, 1])
     b.agreement("B", every: 10, target: "taboo", [1, 1])
-    b.phase("all taboo", length: 30, streams: [stream("taboo", "all", previous: "mixed")])
-    b.agreement("all", every: 10, target: "taboo", [0.5, 0.7, 0.9, 0.95])
-    b.agreement("A", every: 10, target: "taboo", [0, 0.5, 0.9, 0.95])
-    b.agreement("B", every: 10, target: "taboo", [1, 1, 1, 1])
+    b.phase("all taboo", length: 40, streams: [stream("taboo", "all", previous: "mixed")])
+    b.agreement("all", every: 10, target: "taboo", [0.5, 0.7, 0.9, 0.95, 0.97])
+    b.agreement("A", every: 10, target: "taboo", [0, 0.5, 0.9, 0.95, 0.97])
+    b.agreement("B", every: 10, target: "taboo", [1, 1, 1, 1, 1])
     let switches = Switches.compute(b.run)
     #expect(switches.map(\.set) == ["A"])
     #expect(switches.first?.oldTarget == "truth" && switches.first?.latencySteps == 20)

@@ -413,12 +413,12 @@ public enum Figures {
 
 /// Median and quartiles (linear interpolation between order statistics, as numpy's default and
 /// R's type 7) of the finite values; nil when there are none.
-struct PlotQuartiles {
-  var q25: Double
-  var median: Double
-  var q75: Double
+package struct PlotQuartiles {
+  package var q25: Double
+  package var median: Double
+  package var q75: Double
 
-  init?(_ values: [Double]) {
+  package init?(_ values: [Double]) {
     let sorted = values.filter(\.isFinite).sorted()
     guard !sorted.isEmpty else { return nil }
     func quantile(_ p: Double) -> Double {
@@ -433,10 +433,12 @@ struct PlotQuartiles {
 }
 
 /// File names from user-chosen names: letters, digits, `-` and `_` kept, the rest `-`; unique.
-struct FigureFileNames {
+package struct FigureFileNames {
   private var used: Set<String> = []
 
-  static func slug(_ name: String) -> String {
+  package init() {}
+
+  package static func slug(_ name: String) -> String {
     var out = ""
     for character in name {
       if character.isASCII, character.isLetter || character.isNumber || character == "_" || character == "-" {
@@ -450,7 +452,7 @@ struct FigureFileNames {
     return out.isEmpty ? "set" : out
   }
 
-  mutating func unique(_ base: String) -> String {
+  package mutating func unique(_ base: String) -> String {
     var name = base, counter = 2
     while used.contains(name.lowercased()) {
       name = "\(base)-\(counter)"
@@ -464,19 +466,19 @@ struct FigureFileNames {
 /// The phases of a sweep point's runs on one x axis. With identical phase steps in every run it
 /// is the plain step axis; otherwise each phase starts where its longest run's predecessor ended
 /// and a run's probes are placed by their step from their own phase start.
-struct PlotTimeline {
-  struct Phase {
-    var index: Int
-    var label: String
-    var offset: Double
-    var length: Double
+package struct PlotTimeline {
+  package struct Phase {
+    package var index: Int
+    package var label: String
+    package var offset: Double
+    package var length: Double
   }
 
-  var phases: [Phase] = []
-  var total: Double = 0
-  var fixed: Bool
+  package var phases: [Phase] = []
+  package var total: Double = 0
+  package var fixed: Bool
 
-  init(_ runs: [RunRecord]) {
+  package init(_ runs: [RunRecord]) {
     let reference = runs.max { $0.phases.count < $1.phases.count }?.phases ?? []
     var fixed = true
     var offset = 0.0
@@ -507,15 +509,15 @@ struct PlotTimeline {
     self.fixed = fixed
   }
 
-  struct Curve {
-    var x: [Double] = []
-    var truth: [PlotQuartiles] = []
-    var taboo: [PlotQuartiles] = []
+  package struct Curve {
+    package var x: [Double] = []
+    package var truth: [PlotQuartiles] = []
+    package var taboo: [PlotQuartiles] = []
   }
 
   /// Median and quartiles over runs of acc_truth and acc_taboo of (set, password), at the union
   /// of the runs' probe offsets within each phase (at most ~1500 points); NaN between phases.
-  func curve(_ runs: [RunRecord], set: String, password: Bool) -> Curve {
+  package func curve(_ runs: [RunRecord], set: String, password: Bool) -> Curve {
     // Per run and phase: (offset, truth, taboo), by offset.
     var series: [[Int: [(offset: Double, truth: Double, taboo: Double)]]] = []
     var count = 0
