@@ -73,12 +73,6 @@ public struct Trainer {
                               parameterCount: network.layout.count)
       }
       optimizer!.learningRate = settings.learningRate
-      if let sigma = phase.perturb {
-        var noise = SeededGenerator(seed: plan.seed, stream: "perturb \(index)")
-        for i in network.parameters.indices {
-          network.parameters[i] += Float(sigma * noise.nextGaussian())
-        }
-      }
 
       let previous = phase.streams.map { stream -> String? in
         let targets = Set(plan.items(of: stream.set).map {
@@ -127,7 +121,15 @@ public struct Trainer {
 
       var order = union
       var cursor = order.count  // forces a shuffle before the first batch
+      // The phase-start probe sees the network as the phase received it; a `perturb` kick comes
+      // after it, so the phase's probes measure what the kick did.
       if takeProbe(), stopsAtCriterion { criterionStep = step }
+      if let sigma = phase.perturb {
+        var noise = SeededGenerator(seed: plan.seed, stream: "perturb \(index)")
+        for i in network.parameters.indices {
+          network.parameters[i] += Float(sigma * noise.nextGaussian())
+        }
+      }
       var stepInPhase = 0
       while criterionStep == nil && stepInPhase < limit {
         if cancelled() { throw .cancelled }

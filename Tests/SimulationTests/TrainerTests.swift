@@ -81,6 +81,11 @@ struct TrainerTests {
     #expect(record.phases[1].endExamples == record.phases[1].startExamples)
     let (_, again) = try execute(text)
     #expect(after[2].map(\.bitPattern) == again[2].map(\.bitPattern))
+    // The kick phase's start probe sees the weights before the kick, its end probe after.
+    let kick = record.probes.filter { $0.phaseIndex == 2 && $0.set == "test" && !$0.password }
+    let hold = record.probes.filter { $0.phaseIndex == 1 && $0.set == "test" && !$0.password }
+    #expect(kick.first?.pTruth == hold.last?.pTruth)
+    #expect(kick.last?.pTruth != kick.first?.pTruth)
   }
 
   @Test("a NaN or infinite loss ends the run as diverged, with its step")

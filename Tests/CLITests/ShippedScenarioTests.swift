@@ -1,0 +1,36 @@
+import Foundation
+import Records
+import Results
+import Testing
+
+/// Every shipped scenario that `taboo run` supports, run for real through the CLI in a reduced
+/// form (one or two seeds, short phases through `--set`); the full versions run in the benchmark.
+@Suite("Shipped scenarios, reduced", .serialized)
+struct ShippedScenarioTests {
+  static let cases: [(file: String, settings: [String], runs: Int, phases: Int)] = [
+    ("weak-sample-unlocking.taboo",
+     ["pretrain_steps=40", "lock_steps=20", "drill_epochs=10"], 2, 3),
+    ("unlocking-controls.taboo",
+     ["pretrain_steps=30", "lock_steps=10", "relock_steps=5", "drill_epochs=5"], 10, 9),
+    ("serial-reversal.taboo", ["cap=12"], 2, 13),
+    ("two-items.taboo", ["learn_cap=12", "cap=6"], 2, 17),
+  ]
+
+  @Test("runs to completion", arguments: cases)
+  func runs(file: String, settings: [String], runs: Int, phases: Int) throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let db = dir.path("s.sqlite")
+    let result = try Taboo.run(
+      ["run", Taboo.scenario(file), "--seeds", "1..2", "--jobs", "2", "--db", db]
+        + settings.flatMap { ["--set", $0] })
+    #expect(result.status == 0, "\(result.stderr)")
+    let stored = try Store.open(existing: db).allRuns()
+    #expect(stored.count == runs)
+    for run in stored {
+      #expect(run.status == .complete)
+      #expect(run.phases.count == phases)
+      #expect(!run.probes.isEmpty && run.probes.allSatisfy { $0.accTruth >= 0 && $0.accTruth <= 1 })
+    }
+  }
+}
