@@ -175,7 +175,10 @@ public struct Trainer {
     let record = RunRecord(
       key: key, status: diverged == nil ? .complete : .diverged, steps: step, examples: seen,
       wallSeconds: Date().timeIntervalSince(started), divergedStep: diverged, phases: phases,
-      probes: probes, sets: plan.sets.map { SetRecord(name: $0.name, size: $0.items.count) })
+      probes: probes,
+      sets: [SetRecord(name: "all", size: world.items.count),
+             SetRecord(name: "wrong", size: world.wrong.count)]
+        + plan.sets.map { SetRecord(name: $0.name, size: $0.items.count) })
     return (record, snapshots, probeSeconds)
   }
 

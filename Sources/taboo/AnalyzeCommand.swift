@@ -33,15 +33,15 @@ struct AnalyzeCommand: Command {
       console.error("error: \(error)")
       return .failure
     }
-    console.out(Self.report(analysis, path: path, criterion: ScenarioFacts(text: store.meta.scenarioText)))
+    console.out(Self.report(analysis, criterion: ScenarioFacts(text: store.meta.scenarioText)))
     return .success
   }
 
-  static func report(_ analysis: BatchAnalysis, path: String, criterion facts: ScenarioFacts) -> String {
+  static func report(_ analysis: BatchAnalysis, criterion facts: ScenarioFacts) -> String {
     var lines: [String] = []
     let runs = analysis.runs
     let complete = runs.filter { $0.record.status == .complete }.count
-    lines.append("'\(analysis.scenarioName)' — \(path): \(runs.count) run\(runs.count == 1 ? "" : "s")"
+    lines.append("'\(analysis.scenarioName)': \(runs.count) run\(runs.count == 1 ? "" : "s")"
       + " (\(complete) complete\(runs.count > complete ? ", \(runs.count - complete) diverged" : ""))")
     if let criterion = facts.scenario?.criterion {
       if case .literal(let fraction) = criterion.fraction, case .literal(let probes) = criterion.probes {

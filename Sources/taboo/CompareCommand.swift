@@ -34,7 +34,7 @@ struct CompareCommand: Command {
     }
     let results = Comparison.evaluate(analysis.runs)
     var lines = [
-      "Language-model comparison: '\(analysis.scenarioName)', \(path) (\(analysis.runs.count) runs)",
+      "Language-model comparison: '\(analysis.scenarioName)', \(analysis.runs.count) runs",
       "Values are medians [q25–q75] over runs. Claims and sources: reference/llm-case.md.",
     ]
     for result in results {

@@ -78,6 +78,10 @@ struct SwitchTests {
     // Before the criterion probe: old = min(acc_truth, 1 − acc_taboo) = 0.9 + 0.6 + 0.4,
     // other = 1 − acc_taboo − acc_truth = 0.05 + 0.2 + 0.05.
     #expect(approx(s.oldAnswerErrors, 1.9) && approx(s.otherErrors, 0.3))
+    // With the set's size recorded (10 items), the same errors in items.
+    b.sets = [SetRecord(name: "A", size: 10)]
+    let counted = try #require(Switches.compute(b.run).first)
+    #expect(approx(counted.oldAnswerErrors, 19) && approx(counted.otherErrors, 3))
   }
 
   @Test("two reversals at one phase boundary: A enters a taboo, B leaves it")

@@ -75,14 +75,14 @@ struct TransferTests {
     #expect(approx(t.gapRecovered, 0.25 / 0.5))
   }
 
-  @Test("a perturbed phase starts from the state before its kick (the previous end probe)")
+  @Test("a perturbed phase starts from the state before its kick, even if its first probe came after")
   func perturbed() throws {
     var b = RunBuilder()
     b.phase("lock", length: 10, streams: [stream("taboo", "train"), stream("truth", "train", password: true)])
     b.probes("rest", every: 10, [(0.9, 0), (0.3, 0)])
     b.probes("rest", password: true, every: 10, [(1, 0), (0.9, 0)])
     b.phase("kick", length: 4, frozen: true)
-    // The kick happened before the phase's first probe: 0.35 at once, and it stays.
+    // As older databases recorded it: the first probe after the kick, 0.35 at once.
     b.probes("rest", every: 4, [(0.35, 0), (0.35, 0)])
     b.probes("rest", password: true, every: 4, [(0.85, 0), (0.85, 0)])
     let t = try #require(Transfer.compute(b.run).first { $0.phaseIndex == 1 && !$0.password })

@@ -40,7 +40,8 @@ struct TrainerTests {
     // Switches: phase a trains fresh items; phase b reverses truth to taboo.
     #expect(record.phases[0].streams[0].previousTarget == nil)
     #expect(record.phases[1].streams[0].previousTarget == "truth" && record.phases[1].streams[0].isReversal)
-    #expect(record.sets.map(\.name) == ["test", "train"] && record.sets.map(\.size) == [30, 90])
+    #expect(record.sets.map(\.name) == ["all", "wrong", "test", "train"])
+    #expect(record.sets.map(\.size)[0] == 120 && record.sets.map(\.size)[2...] == [30, 90])
   }
 
   @Test("N epochs means N passes over the union of the streams")

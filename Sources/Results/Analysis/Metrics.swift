@@ -28,8 +28,9 @@ public struct SwitchMetric: Sendable, Hashable {
   /// Steps until agreement with the old target first falls below 50% (nil: never, or the old
   /// target's agreement is not measured, as for an old `random` target).
   public var perseverationSteps: Int?
-  /// Errors to criterion: shares of the stream's items summed over the phase's probes before the
-  /// criterion probe (all of them when censored), so 1.0 is one whole probe's worth of errors.
+  /// Errors to criterion: wrong answers of the stream's items summed over the phase's probes
+  /// before the criterion probe (all of them when censored), in items (in shares of the set,
+  /// 1.0 = one whole probe's worth, for runs that did not record the set's size).
   /// Old-answer errors give the old target's answer, other errors neither target's; at each
   /// probe old = min(acc_old, 1 − acc_new), other = max(0, 1 − acc_new − acc_old) (exact when
   /// the old and new answers differ on every item; nil where acc_old is not measured).

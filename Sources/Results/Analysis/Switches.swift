@@ -108,6 +108,11 @@ public enum Switches {
         otherErrors += max(0, 1 - agreeNew - agreeOld)
       }
     }
+    // In items where the set's size is known (every run records its sets, `all` and `wrong`).
+    if let size = run.sets.first(where: { $0.name == pair.set })?.size {
+      oldErrors *= Double(size)
+      otherErrors *= Double(size)
+    }
     return SwitchMetric(
       key: run.key, phaseIndex: phase.index, phase: phase.name, repeatIndex: phase.repeatIndex,
       set: pair.set, password: pair.password, oldTarget: old, newTarget: new,

@@ -7,9 +7,10 @@
 // first probe at which acc_truth has moved at least half of (end − start) in that direction
 // (no interpolation between probes; nil when end = start).
 //
-// The state at the switch is the previous phase's end probe of the pair (same step), not the
-// phase's own first probe: they hold the same weights except in a phase with `perturb σ`, whose
-// noise is added before its first probe; there the kick is part of what the phase did.
+// The state at the switch is the previous phase's end probe of the pair (same step) where there
+// is one, else the phase's own first probe. The two see the same weights (the trainer probes a
+// phase's start before a `perturb` kick); databases written before it did so probed after the
+// kick, and reading the previous end probe keeps the kick inside the phase that made it.
 //
 // Unlocking, on untrained pairs without password: locked = start; strong = acc_truth of the same
 // set *with* password at the phase's start probe, or, when the run has no password probes at

@@ -105,8 +105,8 @@ public enum Comparison {
       return ClaimResult(
         claim: claim,
         verdict: .notTested(
-          "gap_recovered is undefined in all \(drills.count) \(what) runs: the lock left less than "
-            + "0.05 between the locked and the strong accuracy (a longer lock would test it)"),
+          "gap_recovered is undefined in every run of the \(what) (\(drills.count)): the lock left "
+            + "less than 0.05 between the locked and the strong accuracy (a longer lock would test it)"),
         measured: "", value: nil)
     }
     let (holds, extra) = decide(aggregate, gaps)

@@ -1,0 +1,138 @@
+// `taboo analyze`, `taboo export` and `taboo compare` end to end, on small real batches made
+// with `taboo run` (shortened through --set), and their one-line failures.
+
+import Foundation
+import Records
+import Results
+import Testing
+
+/// unlocking-controls.taboo (k = 1, 2, 4, 16, 64; taboo, random and truth drills; a kick),
+/// shortened to a few seconds.
+let shortControls = [
+  "run", Taboo.scenario("unlocking-controls.taboo"), "--set", "pretrain_steps=40", "--set", "lock_steps=20",
+  "--set", "relock_steps=8", "--set", "drill_epochs=4", "--seeds", "1..1",
+]
+
+@Suite("taboo analyze, export, compare, end to end", .serialized)
+struct AnalysisCommandTests {
+  static let claimIDs = ["U1", "U2", "U3", "U4", "U5", "U6", "D1"]
+
+  /// The verdict line of each claim in `taboo compare`'s output.
+  func verdicts(_ output: String) -> [String: String] {
+    var result: [String: String] = [:]
+    var current: String? = nil
+    for line in output.split(separator: "\n", omittingEmptySubsequences: false) {
+      if let id = Self.claimIDs.first(where: { line.hasPrefix("\($0)  ") }) { current = id }
+      if let id = current, line.hasPrefix("    verdict:   ") {
+        result[id] = String(line.dropFirst("    verdict:   ".count))
+        current = nil
+      }
+    }
+    return result
+  }
+
+  @Test("the canonical batch: analyze prints the tables, compare says what it cannot test")
+  func canonical() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let db = dir.path("canon.sqlite")
+    let run = try Taboo.run(shortCanonical + ["--seeds", "1..2", "--db", db])
+    #expect(run.status == 0, "\(run.stderr)")
+
+    let analyze = try Taboo.run(["analyze", db])
+    #expect(analyze.status == 0, "\(analyze.stderr)")
+    #expect(analyze.stdout.contains("'weak sample unlocking'"))
+    #expect(analyze.stdout.contains("Switches") && analyze.stdout.contains("Transfer and unlocking"))
+    #expect(analyze.stdout.contains("truth→taboo"))
+    #expect(analyze.stdout.split(separator: "\n").allSatisfy { $0.count <= 100 }, "\(analyze.stdout)")
+
+    let compare = try Taboo.run(["compare", db])
+    #expect(compare.status == 0, "\(compare.stderr)")
+    let v = verdicts(compare.stdout)
+    #expect(Set(v.keys) == Set(Self.claimIDs), "\(compare.stdout)")
+    // No sweep, no kick, no truth drill in this scenario.
+    #expect(v["U2"]?.hasPrefix("not tested by this batch: needs taboo drills of several sizes k") == true)
+    #expect(v["U3"]?.hasPrefix("not tested by this batch: needs a taboo drill of k ≥ 32") == true)
+    #expect(v["U4"]?.hasPrefix("not tested by this batch: needs a frozen phase with `perturb σ`") == true)
+    #expect(v["D1"]?.hasPrefix("not tested by this batch: needs a phase `truth on`") == true)
+    #expect(compare.stdout.contains("https://www.alignmentforum.org/posts/bfm5Fm9pJYAthFSZT"))
+    #expect(compare.stdout.contains("https://arxiv.org/abs/2405.19550"))
+  }
+
+  @Test("the controls batch: every claim gets a verdict; export writes the five files")
+  func controls() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let db = dir.path("controls.sqlite")
+    let run = try Taboo.run(shortControls + ["--db", db])
+    #expect(run.status == 0, "\(run.stderr)")
+
+    let compare = try Taboo.run(["compare", db])
+    #expect(compare.status == 0, "\(compare.stderr)")
+    let v = verdicts(compare.stdout)
+    #expect(Set(v.keys) == Set(Self.claimIDs), "\(compare.stdout)")
+    // The batch holds every phase the claims need: none may say that a phase is missing.
+    for id in ["U1", "U2", "U3", "U4", "U5", "D1"] {
+      let verdict = v[id] ?? ""
+      #expect(verdict == "reproduced" || verdict == "not reproduced" || verdict.contains("undefined"),
+              "\(id): \(verdict)")
+    }
+
+    let out = dir.path("export")
+    let export = try Taboo.run(["export", db, "--out", out])
+    #expect(export.status == 0, "\(export.stderr)")
+    let store = try Store.open(existing: db)
+    let probeCount = try store.probeCount()
+    for name in ["runs", "probes", "switches", "transfer", "summary"] {
+      let text = try String(contentsOfFile: "\(out)/\(name).csv", encoding: .utf8)
+      let lines = text.components(separatedBy: "\r\n").filter { !$0.isEmpty }
+      let header = lines.first ?? ""
+      if name == "summary" {
+        #expect(header.hasPrefix("k,drill_epochs,lock_steps,pretrain_steps,relock_steps,metric,"), "\(header)")
+      } else {
+        #expect(header.hasPrefix("run,seed,k,drill_epochs,lock_steps,pretrain_steps,relock_steps,"), "\(header)")
+      }
+      if name == "runs" { #expect(lines.count == 6) }
+      if name == "probes" { #expect(lines.count == probeCount + 1) }
+    }
+    // Python's csv module, where there is one, reads the same table.
+    if let python = ["/usr/bin/python3", "/usr/local/bin/python3"].first(where: FileManager.default.isExecutableFile) {
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: python)
+      process.arguments = ["-c", """
+        import csv, sys
+        rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+        assert len(rows) > 0 and all(r["password"] in ("true", "false") for r in rows)
+        print(len(rows))
+        """, "\(out)/transfer.csv"]
+      let pipe = Pipe()
+      process.standardOutput = pipe
+      try process.run()
+      process.waitUntilExit()
+      #expect(process.terminationStatus == 0)
+    }
+  }
+
+  @Test("a missing database, a file that is not one, an unwritable --out: one line, exit 1")
+  func failures() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let text = dir.path("notes.txt")
+    try "not a database\n".write(toFile: text, atomically: true, encoding: .utf8)
+    for command in ["analyze", "compare"] {
+      let missing = try Taboo.run([command, dir.path("none.sqlite")])
+      #expect(missing.status == 1 && missing.stderr.contains("no results database"), "\(missing.stderr)")
+      #expect(missing.stderr.split(separator: "\n").count == 1)
+      let wrong = try Taboo.run([command, text])
+      #expect(wrong.status == 1 && wrong.stderr.contains("not a taboo results database"), "\(wrong.stderr)")
+      #expect(wrong.stderr.split(separator: "\n").count == 1)
+    }
+    let db = dir.path("c.sqlite")
+    try Taboo.run(shortCanonical + ["--seeds", "1..1", "--db", db])
+    let unwritable = try Taboo.run(["export", db, "--out", text + "/sub"])
+    #expect(unwritable.status == 1 && unwritable.stderr.hasPrefix("error: cannot write"), "\(unwritable.stderr)")
+    #expect(unwritable.stderr.split(separator: "\n").count == 1)
+    let noOut = try Taboo.run(["export", db])
+    #expect(noOut.status == 64 && noOut.stderr.contains("--out"))
+  }
+}
