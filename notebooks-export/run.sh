@@ -109,7 +109,7 @@ batch() {
     exit 1
   fi
   say "$name: executing figures.ipynb"
-  TABOO_EXPORT="$dir/export" TABOO_FIGURES="$dir/figures" MPLBACKEND=Agg \
+  TABOO_EXPORT="$dir/export" TABOO_FIGURES="$dir/figures" \
     "$venv/bin/python" -c "$execute" "$here/figures.ipynb" "$dir/figures.executed.ipynb" || exit 1
   say "$name: $(ls "$dir/figures" 2>/dev/null | wc -l) figures"
 }

@@ -9,9 +9,11 @@ struct PlotCommand: Command {
   let spec = CommandSpec(
     name: "plot",
     summary: "Draw a batch's figures as SVG files.",
-    positionals: PositionalSpec(name: "DB", minimum: 1, maximum: 1, help: "The results database (taboo run --db …)."),
+    positionals: PositionalSpec(
+      name: "DB", minimum: 1, maximum: 1, help: "The results database (taboo run --db …)."),
     options: [
-      OptionSpec(name: "out", value: "DIR", help: "The directory for the figures (created if missing)."),
+      OptionSpec(
+        name: "out", value: "DIR", help: "The directory for the figures (created if missing).")
     ],
     discussion: """
       Writes curves-SET.svg for every probed set (acc_truth and acc_taboo over optimizer steps,
@@ -28,8 +30,10 @@ struct PlotCommand: Command {
 
   func run(_ arguments: ParsedArguments, _ console: Console) -> ExitCode {
     guard let out = arguments.value("out") else {
-      console.usageError(UsageError("taboo plot needs --out DIR for the figures",
-                                    help: "taboo plot runs/batch.sqlite --out figures"))
+      console.usageError(
+        UsageError(
+          "taboo plot needs --out DIR for the figures",
+          help: "taboo plot runs/batch.sqlite --out figures"))
       return .usage
     }
     let path = arguments.positionals[0]
@@ -48,7 +52,8 @@ struct PlotCommand: Command {
       return .failure
     }
     if runs.isEmpty {
-      console.error("error: \(path) holds no runs yet; run the batch first (taboo run … --db \(path))")
+      console.error(
+        "error: \(path) holds no runs yet; run the batch first (taboo run … --db \(path))")
       return .failure
     }
     do {
@@ -96,7 +101,8 @@ struct PlotCommand: Command {
   static func reason(_ error: Error) -> String {
     let ns = error as NSError
     if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError,
-      underlying.domain == NSPOSIXErrorDomain, let code = POSIXErrorCode(rawValue: Int32(underlying.code))
+      underlying.domain == NSPOSIXErrorDomain,
+      let code = POSIXErrorCode(rawValue: Int32(underlying.code))
     {
       return String(cString: strerror(code.rawValue)).lowercased()
     }

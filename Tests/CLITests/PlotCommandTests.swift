@@ -57,8 +57,9 @@ struct PlotCommandTests {
     let plot = try Taboo.run(["plot", db, "--out", dir.path("figures")])
     #expect(plot.status == 0, "\(plot.stderr)")
     let paths = plot.stdout.split(separator: "\n").map(String.init)
-    #expect(paths.map { URL(fileURLWithPath: $0).lastPathComponent }.sorted()
-      == ["curves-drill.svg", "curves-rest.svg", "curves-test.svg", "curves-train.svg"])
+    #expect(
+      paths.map { URL(fileURLWithPath: $0).lastPathComponent }.sorted()
+        == ["curves-drill.svg", "curves-rest.svg", "curves-test.svg", "curves-train.svg"])
     for path in paths {
       #expect(isSVG(path), "\(path) is not an SVG document")
       let text = try String(contentsOfFile: path, encoding: .utf8)
@@ -78,7 +79,9 @@ struct PlotCommandTests {
     #expect(run.status == 0, "\(run.stderr)")
     let plot = try Taboo.run(["plot", db, "--out", dir.path("out")])
     #expect(plot.status == 0, "\(plot.stderr)")
-    let names = plot.stdout.split(separator: "\n").map { URL(fileURLWithPath: String($0)).lastPathComponent }
+    let names = plot.stdout.split(separator: "\n").map {
+      URL(fileURLWithPath: String($0)).lastPathComponent
+    }
     #expect(names.contains("curves-rest.svg"))
     #expect(names.contains("latency.svg"))
     #expect(names.contains("unlocking-k.svg"))

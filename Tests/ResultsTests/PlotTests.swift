@@ -4,9 +4,8 @@
 
 import Foundation
 import Records
-import Testing
-
 import Results
+import Testing
 
 #if canImport(FoundationXML)
   import FoundationXML
@@ -28,7 +27,9 @@ struct ParsedSVG {
     let parser = XMLParser(data: Data(svg.utf8))
     parser.delegate = delegate
     let ok = parser.parse()
-    #expect(ok, "not well-formed XML: \(parser.parserError.map { "\($0)" } ?? "?")", sourceLocation: sourceLocation)
+    #expect(
+      ok, "not well-formed XML: \(parser.parserError.map { "\($0)" } ?? "?")",
+      sourceLocation: sourceLocation)
     elements = delegate.elements
   }
 
@@ -51,7 +52,9 @@ struct ParsedSVG {
     var out: [String] = []
     for element in elements {
       for (name, value) in element.attributes where geometric.contains(name) {
-        out += value.split { !numeric.contains($0) }.map(String.init).filter { $0.contains(where: \.isNumber) }
+        out += value.split { !numeric.contains($0) }.map(String.init).filter {
+          $0.contains(where: \.isNumber)
+        }
       }
     }
     return out
@@ -82,7 +85,9 @@ struct ParsedSVG {
 func expectFiniteNumbers(_ svg: ParsedSVG, sourceLocation: SourceLocation = #_sourceLocation) {
   #expect(!svg.numbers.isEmpty, sourceLocation: sourceLocation)
   for token in svg.numbers {
-    #expect(Double(token)?.isFinite == true, "not a finite number: '\(token)'", sourceLocation: sourceLocation)
+    #expect(
+      Double(token)?.isFinite == true, "not a finite number: '\(token)'",
+      sourceLocation: sourceLocation)
   }
   let raw = svg.elements.flatMap { $0.attributes.values }.joined(separator: " ").lowercased()
   #expect(!raw.contains("nan") && !raw.contains("inf"), sourceLocation: sourceLocation)
@@ -94,7 +99,8 @@ func expectFiniteNumbers(_ svg: ParsedSVG, sourceLocation: SourceLocation = #_so
 /// password; acc_truth follows `truth(phase, offset, seed)`.
 func plotRun(
   seed: UInt64, parameters: [ParameterValue] = [], phases: [(String, Int?, Int)],
-  sets: [String], every: Int = 5, truth: (Int, Int, UInt64) -> Double = { phase, offset, seed in
+  sets: [String], every: Int = 5,
+  truth: (Int, Int, UInt64) -> Double = { phase, offset, seed in
     min(1, 0.2 + Double(offset) / 100 + Double(seed) / 100 + Double(phase) / 10)
   }
 ) -> RunRecord {
@@ -104,7 +110,8 @@ func plotRun(
   for (index, (name, repeatIndex, length)) in phases.enumerated() {
     records.append(
       PhaseRecord(
-        index: index, name: name, repeatIndex: repeatIndex, startStep: start, endStep: start + length,
+        index: index, name: name, repeatIndex: repeatIndex, startStep: start,
+        endStep: start + length,
         startExamples: start * 10, endExamples: (start + length) * 10, streams: [], frozen: false,
         criterionStep: nil))
     var offsets = Array(stride(from: 0, to: length, by: every))
@@ -161,7 +168,9 @@ struct PlotTests {
 
   @Test("paths break at non-finite points instead of writing them")
   func pathBreaks() {
-    let data = PathData(polyline: [(0, 0), (1, 1), (.nan, 2), (3, 3), (4, .infinity), (5, 5), (6, 6)])
+    let data = PathData(polyline: [
+      (0, 0), (1, 1), (.nan, 2), (3, 3), (4, .infinity), (5, 5), (6, 6),
+    ])
     #expect(data.d == "M0 0L1 1M3 3M5 5L6 6")
   }
 
@@ -191,18 +200,28 @@ struct PlotTests {
     var chart = Chart(
       title: awkwardName, x: Chart.Axis("optimizer step", domain: 0...100),
       y: Chart.Axis("accuracy (share of items)", domain: 0...1))
-    chart.lines = [Chart.Line([.init(0, 0), .init(50, .nan), .init(100, 2)], color: Chart.color(0))]
-    chart.bands = [Chart.Band(x: [0, 50, 100], low: [0, 0.1, .nan], high: [1, 0.9, 1], color: Chart.color(1))]
-    chart.markers = [Chart.Marker(x: 0, label: "pretrain"), Chart.Marker(x: 60, label: awkwardName)]
+    chart.lines = [
+      Chart.Line([.init(0, 0), .init(50, .nan), .init(100, 2)], color: Chart.color(0))
+    ]
+    chart.bands = [
+      Chart.Band(x: [0, 50, 100], low: [0, 0.1, .nan], high: [1, 0.9, 1], color: Chart.color(1))
+    ]
+    chart.markers = [
+      Chart.Marker(x: 0, label: "pretrain"), Chart.Marker(x: 60, label: awkwardName),
+    ]
     chart.errorBars = [Chart.ErrorBar(x: 20, low: 0.2, high: 0.4, color: Chart.color(2))]
-    chart.points = [Chart.Points([.init(30, 0.5), .init(.nan, 1)], color: Chart.color(3), shape: .openTriangle)]
+    chart.points = [
+      Chart.Points([.init(30, 0.5), .init(.nan, 1)], color: Chart.color(3), shape: .openTriangle)
+    ]
     chart.references = [Chart.Reference(y: 1, label: "top")]
     let grid = ChartGrid(
-      title: "figure", panels: [chart], legend: [Chart.LegendEntry(awkwardName, color: "#000", style: .lineWithBand)],
+      title: "figure", panels: [chart],
+      legend: [Chart.LegendEntry(awkwardName, color: "#000", style: .lineWithBand)],
       notes: ["a note"])
     let parsed = ParsedSVG(grid.document())
     #expect(parsed.withClass("axis").count == 2)
-    #expect(parsed.withClass("axis-label").map(\.text) == ["optimizer step", "accuracy (share of items)"])
+    #expect(
+      parsed.withClass("axis-label").map(\.text) == ["optimizer step", "accuracy (share of items)"])
     #expect(parsed.withClass("phase-marker").count == 2)
     #expect(Set(parsed.withClass("phase-label").map(\.text)) == ["pretrain", awkwardName])
     #expect(parsed.texts.contains("0.4") && parsed.texts.contains("100"))
@@ -213,16 +232,25 @@ struct PlotTests {
   @Test("phase labels go upright when they do not fit between markers")
   func rotatedPhaseLabels() {
     var chart = Chart(x: Chart.Axis("step", domain: 0...100), y: Chart.Axis("y", domain: 0...1))
-    chart.markers = (0..<10).map { Chart.Marker(x: Double($0) * 10, label: "a long phase name #\($0)") }
+    chart.markers = (0..<10).map {
+      Chart.Marker(x: Double($0) * 10, label: "a long phase name #\($0)")
+    }
     #expect(chart.markerLabelHeight(width: 400) > 60)
-    let parsed = ParsedSVG(SVG.document(width: 400, height: 300, title: "t", children: [chart.render(width: 400, height: 300)]))
-    #expect(parsed.withClass("phase-label").allSatisfy { $0.attributes["transform"]?.hasPrefix("rotate(-90") == true })
+    let parsed = ParsedSVG(
+      SVG.document(
+        width: 400, height: 300, title: "t", children: [chart.render(width: 400, height: 300)]))
+    #expect(
+      parsed.withClass("phase-label").allSatisfy {
+        $0.attributes["transform"]?.hasPrefix("rotate(-90") == true
+      })
   }
 }
 
 @Suite("figures")
 struct FigureTests {
-  let phases: [(String, Int?, Int)] = [("pretrain", nil, 40), ("lock", nil, 20), ("drill", 1, 10), ("drill", 2, 10)]
+  let phases: [(String, Int?, Int)] = [
+    ("pretrain", nil, 40), ("lock", nil, 20), ("drill", 1, 10), ("drill", 2, 10),
+  ]
 
   @Test("learning curves: one figure per set, phases marked and named with repeat numbers")
   func learningCurves() {
@@ -231,8 +259,12 @@ struct FigureTests {
     #expect(files.map(\.name) == ["curves-rest.svg", "curves-a-b-c-d.svg"])
     for file in files {
       let parsed = ParsedSVG(file.svg)
-      #expect(parsed.withClass("axis-label").map(\.text) == ["optimizer step", "accuracy (share of items)"])
-      #expect(parsed.withClass("phase-label").map(\.text) == ["pretrain", "lock", "drill #1", "drill #2"])
+      #expect(
+        parsed.withClass("axis-label").map(\.text) == [
+          "optimizer step", "accuracy (share of items)",
+        ])
+      #expect(
+        parsed.withClass("phase-label").map(\.text) == ["pretrain", "lock", "drill #1", "drill #2"])
       #expect(parsed.withClass("phase-marker").count == 4)
       #expect(parsed.withClass("band").count == 2)  // with and without password
       #expect(parsed.withClass("series").count == 4)  // truth and taboo, each password state
@@ -240,19 +272,26 @@ struct FigureTests {
       #expect(parsed.texts.contains("80"))  // the last step is on the axis
       expectFiniteNumbers(parsed)
     }
-    #expect(ParsedSVG(files[1].svg).all("title").first?.text == "Learning curves: set \u{201C}\(awkwardName)\u{201D}")
+    #expect(
+      ParsedSVG(files[1].svg).all("title").first?.text
+        == "Learning curves: set \u{201C}\(awkwardName)\u{201D}")
   }
 
   @Test("learning curves: median and quartiles over seeds at each step")
   func curveStatistics() {
     let runs = (1...3).map { seed in
-      plotRun(seed: seed, phases: [("only", nil, 10)], sets: ["s"], truth: { _, _, seed in Double(seed) / 10 })
+      plotRun(
+        seed: seed, phases: [("only", nil, 10)], sets: ["s"],
+        truth: { _, _, seed in Double(seed) / 10 })
     }
     let timeline = PlotTimeline(runs)
     #expect(timeline.fixed && timeline.total == 10)
     let curve = timeline.curve(runs, set: "s", password: false)
     #expect(curve.x == [0, 5, 10])
-    #expect(curve.truth.allSatisfy { abs($0.median - 0.2) < 1e-12 && abs($0.q25 - 0.15) < 1e-12 && abs($0.q75 - 0.25) < 1e-12 })
+    #expect(
+      curve.truth.allSatisfy {
+        abs($0.median - 0.2) < 1e-12 && abs($0.q25 - 0.15) < 1e-12 && abs($0.q75 - 0.25) < 1e-12
+      })
   }
 
   @Test("learning curves: phases of different lengths are aligned at their starts")
@@ -269,7 +308,9 @@ struct FigureTests {
     #expect(curve.x.contains(30) && curve.x.contains(50))
     let files = Figures.learningCurves([short, long], scenario: "s")
     let parsed = ParsedSVG(files[0].svg)
-    #expect(parsed.withClass("axis-label").first?.text == "optimizer step (phases aligned at their starts)")
+    #expect(
+      parsed.withClass("axis-label").first?.text
+        == "optimizer step (phases aligned at their starts)")
     expectFiniteNumbers(parsed)
   }
 
@@ -279,7 +320,9 @@ struct FigureTests {
       (1...2).map { seed in
         plotRun(
           seed: seed,
-          parameters: [ParameterValue(name: "k", value: k), ParameterValue(name: "steps", value: 40)],
+          parameters: [
+            ParameterValue(name: "k", value: k), ParameterValue(name: "steps", value: 40),
+          ],
           phases: phases, sets: ["rest"])
       }
     }
@@ -289,11 +332,15 @@ struct FigureTests {
     #expect(parsed.withClass("note").contains { $0.text == "Parameters: steps = 40." })
   }
 
-  func switchMetric(seed: UInt64, phase: String, index: Int, repeatIndex: Int?, set: String, latency: Int, censored: Bool = false)
+  func switchMetric(
+    seed: UInt64, phase: String, index: Int, repeatIndex: Int?, set: String, latency: Int,
+    censored: Bool = false
+  )
     -> SwitchMetric
   {
     SwitchMetric(
-      key: RunKey(parameters: [], seed: seed), phaseIndex: index, phase: phase, repeatIndex: repeatIndex,
+      key: RunKey(parameters: [], seed: seed), phaseIndex: index, phase: phase,
+      repeatIndex: repeatIndex,
       set: set, password: false, oldTarget: "truth", newTarget: "taboo", latencySteps: latency,
       latencyExamples: latency * 10, censored: censored, latency50Steps: nil, latency80Steps: nil,
       perseverationSteps: nil, oldAnswerErrors: nil, otherErrors: nil)
@@ -303,12 +350,16 @@ struct FigureTests {
   func latency() throws {
     var metrics: [SwitchMetric] = []
     for seed in UInt64(1)...4 {
-      metrics.append(switchMetric(seed: seed, phase: "learn", index: 0, repeatIndex: nil, set: "A", latency: 50))
+      metrics.append(
+        switchMetric(seed: seed, phase: "learn", index: 0, repeatIndex: nil, set: "A", latency: 50))
       for r in 1...3 {
         metrics.append(
-          switchMetric(seed: seed, phase: awkwardName, index: 2 * r - 1, repeatIndex: r, set: "A",
-                       latency: 100 / r + Int(seed), censored: seed == 4 && r == 1))
-        metrics.append(switchMetric(seed: seed, phase: "B taboo", index: 2 * r, repeatIndex: r, set: "B", latency: 30))
+          switchMetric(
+            seed: seed, phase: awkwardName, index: 2 * r - 1, repeatIndex: r, set: "A",
+            latency: 100 / r + Int(seed), censored: seed == 4 && r == 1))
+        metrics.append(
+          switchMetric(
+            seed: seed, phase: "B taboo", index: 2 * r, repeatIndex: r, set: "B", latency: 30))
       }
     }
     let file = try #require(Figures.switchLatency(metrics, scenario: "serial"))
@@ -316,7 +367,8 @@ struct FigureTests {
     let parsed = ParsedSVG(file.svg)
     #expect(parsed.withClass("panel-title").map(\.text) == [awkwardName, "B taboo"])
     #expect(parsed.withClass("axis-label").filter { $0.text == "latency (steps)" }.count == 2)
-    #expect(parsed.withClass("axis-label").filter { $0.text == "reversal index (repeat)" }.count == 2)
+    #expect(
+      parsed.withClass("axis-label").filter { $0.text == "reversal index (repeat)" }.count == 2)
     #expect(parsed.texts.contains("censored seed"))
     #expect(parsed.texts.contains("1") && parsed.texts.contains("3"))
     #expect(parsed.withClass("error-bar").count == 6)
@@ -325,11 +377,16 @@ struct FigureTests {
     #expect(Figures.switchLatency(metrics.filter { $0.repeatIndex == nil }, scenario: "s") == nil)
   }
 
-  func transfer(k: Double, seed: UInt64, phase: Int, set: String, gap: Double?, password: Bool = false) -> TransferMetric {
+  func transfer(
+    k: Double, seed: UInt64, phase: Int, set: String, gap: Double?, password: Bool = false
+  ) -> TransferMetric {
     TransferMetric(
-      key: RunKey(parameters: [ParameterValue(name: "k", value: k), ParameterValue(name: "fixed", value: 3)], seed: seed),
+      key: RunKey(
+        parameters: [ParameterValue(name: "k", value: k), ParameterValue(name: "fixed", value: 3)],
+        seed: seed),
       phaseIndex: phase, phase: phase == 2 ? "drill" : "relock", set: set, password: password,
-      truthStart: 0.3, truthEnd: 0.5, truthPeak: 0.6, truthStrong: 0.9, gapRecovered: gap, halfChangeStep: nil)
+      truthStart: 0.3, truthEnd: 0.5, truthPeak: 0.6, truthStrong: 0.9, gapRecovered: gap,
+      halfChangeStep: nil)
   }
 
   @Test("unlocking: one figure per swept parameter, seeds as dots, undefined values left out")
@@ -337,8 +394,10 @@ struct FigureTests {
     var metrics: [TransferMetric] = []
     for k in [1.0, 2, 16, 64] {
       for seed in UInt64(1)...5 {
-        metrics.append(transfer(k: k, seed: seed, phase: 2, set: awkwardName, gap: k / 64 + Double(seed) / 20))
-        metrics.append(transfer(k: k, seed: seed, phase: 2, set: "test", gap: seed == 1 ? -40 : 0.2))
+        metrics.append(
+          transfer(k: k, seed: seed, phase: 2, set: awkwardName, gap: k / 64 + Double(seed) / 20))
+        metrics.append(
+          transfer(k: k, seed: seed, phase: 2, set: "test", gap: seed == 1 ? -40 : 0.2))
         metrics.append(transfer(k: k, seed: seed, phase: 2, set: "undefined", gap: nil))
         metrics.append(transfer(k: k, seed: seed, phase: 2, set: "rest", gap: 1, password: true))
         metrics.append(transfer(k: k, seed: seed, phase: 4, set: "test", gap: 0.1))
@@ -349,7 +408,8 @@ struct FigureTests {
     let parsed = ParsedSVG(try #require(files.first).svg)
     #expect(parsed.withClass("panel-title").map(\.text) == ["drill (phase 3)", "relock (phase 5)"])
     #expect(parsed.withClass("axis-label").contains { $0.text == "k (swept parameter), log scale" })
-    #expect(parsed.withClass("axis-label").contains { $0.text == "gap recovered (share of locked gap)" })
+    #expect(
+      parsed.withClass("axis-label").contains { $0.text == "gap recovered (share of locked gap)" })
     #expect(parsed.texts.contains("64") && parsed.texts.contains("16"))
     #expect(parsed.texts.contains("set \(awkwardName): median, quartiles"))
     #expect(!parsed.texts.contains { $0.hasPrefix("set rest") })  // with password only: not shown
@@ -358,7 +418,10 @@ struct FigureTests {
     #expect(!parsed.texts.contains("-40"))  // the axis is not stretched to them
     expectFiniteNumbers(parsed)
     // Restricted to the drill phases, and nothing without a sweep.
-    #expect(ParsedSVG(Figures.unlocking(metrics, scenario: "c", phases: [2])[0].svg).withClass("panel-title").count == 1)
+    #expect(
+      ParsedSVG(Figures.unlocking(metrics, scenario: "c", phases: [2])[0].svg).withClass(
+        "panel-title"
+      ).count == 1)
     let unswept = metrics.filter { $0.key.parameters[0].value == 1 }
     #expect(Figures.unlocking(unswept, scenario: "c").isEmpty)
   }

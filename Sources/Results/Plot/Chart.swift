@@ -60,8 +60,10 @@ public struct Chart: Sendable {
     func fraction(_ value: Double) -> Double {
       let (lo, hi, v) =
         log
-        ? (log10(domain.lowerBound), log10(domain.upperBound),
-          log10(value))
+        ? (
+          log10(domain.lowerBound), log10(domain.upperBound),
+          log10(value)
+        )
         : (domain.lowerBound, domain.upperBound, value)
       return hi > lo ? (v - lo) / (hi - lo) : 0.5
     }
@@ -225,7 +227,8 @@ public struct Chart: Sendable {
 
   /// The panel as a group whose origin is its top-left corner.
   public func render(width: Double, height: Double) -> SVGElement {
-    let xTicks = x.resolvedTicks, yTicks = y.resolvedTicks
+    let xTicks = x.resolvedTicks
+    let yTicks = y.resolvedTicks
     let yTickLabels = ChartTicks.labels(yTicks)
     let xTickLabels = ChartTicks.labels(xTicks)
     let left = leftMargin(yTickLabels)
@@ -249,16 +252,20 @@ public struct Chart: Sendable {
     var out: [SVGElement] = []
     if let title {
       out.append(
-        SVG.text(title, x: left, y: 6 + Self.titleSize, size: Self.titleSize, weight: "bold",
-                 className: "panel-title"))
+        SVG.text(
+          title, x: left, y: 6 + Self.titleSize, size: Self.titleSize, weight: "bold",
+          className: "panel-title"))
     }
     if !legend.isEmpty {
-      out.append(legendLayout.render(origin: (left, top - legendLayout.height - markerStripHeight(markerLayout))))
+      out.append(
+        legendLayout.render(
+          origin: (left, top - legendLayout.height - markerStripHeight(markerLayout))))
     }
 
     // Background tints and grid.
     for span in spans {
-      let a = px(max(span.from, x.domain.lowerBound)), b = px(min(span.to, x.domain.upperBound))
+      let a = px(max(span.from, x.domain.lowerBound))
+      let b = px(min(span.to, x.domain.upperBound))
       out.append(SVG.rect(x: a, y: top, width: b - a, height: plotHeight, fill: span.fill))
     }
     for tick in yTicks {
@@ -272,29 +279,35 @@ public struct Chart: Sendable {
     for band in bands { out.append(contentsOf: render(band, px: px, py: { py(clampY($0)) })) }
     for reference in references where y.domain.contains(reference.y) {
       out.append(
-        SVG.line(left, py(reference.y), left + plotWidth, py(reference.y), stroke: "#777777",
-                 strokeWidth: 1, dash: "2 3", className: "reference"))
+        SVG.line(
+          left, py(reference.y), left + plotWidth, py(reference.y), stroke: "#777777",
+          strokeWidth: 1, dash: "2 3", className: "reference"))
       if let label = reference.label {
         out.append(
-          SVG.text(label, x: left + plotWidth - 4, y: py(reference.y) - 4, size: Self.tickSize - 1,
-                   anchor: .end, fill: "#555555", halo: true))
+          SVG.text(
+            label, x: left + plotWidth - 4, y: py(reference.y) - 4, size: Self.tickSize - 1,
+            anchor: .end, fill: "#555555", halo: true))
       }
     }
     for marker in markers where x.domain.contains(marker.x) {
       out.append(
-        SVG.line(px(marker.x), top, px(marker.x), top + plotHeight, stroke: "#8a8a8a",
-                 strokeWidth: 1, dash: "4 3", className: "phase-marker"))
+        SVG.line(
+          px(marker.x), top, px(marker.x), top + plotHeight, stroke: "#8a8a8a",
+          strokeWidth: 1, dash: "4 3", className: "phase-marker"))
     }
     for line in lines {
       let data = PathData(polyline: line.points.map { (px($0.x), py(clampY($0.y))) })
       if !data.isEmpty {
         out.append(
-          SVG.path(data, stroke: line.color, strokeWidth: line.width, dash: line.dash,
-                   className: "series"))
+          SVG.path(
+            data, stroke: line.color, strokeWidth: line.width, dash: line.dash,
+            className: "series"))
       }
     }
     for bar in errorBars where bar.low.isFinite && bar.high.isFinite && bar.x.isFinite {
-      let cx = px(bar.x), a = py(clampY(bar.low)), b = py(clampY(bar.high))
+      let cx = px(bar.x)
+      let a = py(clampY(bar.low))
+      let b = py(clampY(bar.high))
       var data = PathData()
       data.move(cx, a)
       data.line(cx, b)
@@ -307,34 +320,43 @@ public struct Chart: Sendable {
     for series in points {
       for point in series.points where point.x.isFinite && point.y.isFinite {
         out.append(
-          Self.marker(series.shape, cx: px(point.x), cy: py(clampY(point.y)), r: series.radius,
-                      color: series.color, opacity: series.opacity))
+          Self.marker(
+            series.shape, cx: px(point.x), cy: py(clampY(point.y)), r: series.radius,
+            color: series.color, opacity: series.opacity))
       }
     }
 
     // Axes, ticks and labels.
-    out.append(SVG.line(left, top + plotHeight, left + plotWidth, top + plotHeight, stroke: Self.ink, className: "axis"))
+    out.append(
+      SVG.line(
+        left, top + plotHeight, left + plotWidth, top + plotHeight, stroke: Self.ink,
+        className: "axis"))
     out.append(SVG.line(left, top, left, top + plotHeight, stroke: Self.ink, className: "axis"))
     for (tick, label) in zip(yTicks, yTickLabels) {
       out.append(SVG.line(left - 4, py(tick), left, py(tick), stroke: Self.ink))
       out.append(
-        SVG.text(label, x: left - 7, y: py(tick) + Self.tickSize * 0.35, size: Self.tickSize,
-                 anchor: .end, className: "tick"))
+        SVG.text(
+          label, x: left - 7, y: py(tick) + Self.tickSize * 0.35, size: Self.tickSize,
+          anchor: .end, className: "tick"))
     }
     for (tick, label) in zip(xTicks, xTickLabels) {
-      out.append(SVG.line(px(tick), top + plotHeight, px(tick), top + plotHeight + 4, stroke: Self.ink))
       out.append(
-        SVG.text(label, x: px(tick), y: top + plotHeight + 6 + Self.tickSize, size: Self.tickSize,
-                 anchor: .middle, className: "tick"))
+        SVG.line(px(tick), top + plotHeight, px(tick), top + plotHeight + 4, stroke: Self.ink))
+      out.append(
+        SVG.text(
+          label, x: px(tick), y: top + plotHeight + 6 + Self.tickSize, size: Self.tickSize,
+          anchor: .middle, className: "tick"))
     }
     if showsXLabel {
       out.append(
-        SVG.text(x.label, x: left + plotWidth / 2, y: height - 8, size: Self.labelSize,
-                 anchor: .middle, className: "axis-label"))
+        SVG.text(
+          x.label, x: left + plotWidth / 2, y: height - 8, size: Self.labelSize,
+          anchor: .middle, className: "axis-label"))
     }
     out.append(
-      SVG.text(y.label, x: 4 + Self.labelSize, y: top + plotHeight / 2, size: Self.labelSize,
-               anchor: .middle, rotate: -90, className: "axis-label"))
+      SVG.text(
+        y.label, x: 4 + Self.labelSize, y: top + plotHeight / 2, size: Self.labelSize,
+        anchor: .middle, rotate: -90, className: "axis-label"))
 
     // Marker labels.
     switch markerLayout {
@@ -342,16 +364,18 @@ public struct Chart: Sendable {
     case .horizontal:
       for marker in labelled where x.domain.contains(marker.x) {
         out.append(
-          SVG.text(marker.label ?? "", x: px(marker.x) + 3, y: top - 6, size: Self.markerLabelSize,
-                   fill: "#444444", className: "phase-label"))
+          SVG.text(
+            marker.label ?? "", x: px(marker.x) + 3, y: top - 6, size: Self.markerLabelSize,
+            fill: "#444444", className: "phase-label"))
       }
     case .rotated:
       for marker in labelled where x.domain.contains(marker.x) {
         let text = Self.truncated(marker.label ?? "", width: 120, size: Self.markerLabelSize)
         out.append(
-          SVG.text(text, x: px(marker.x) + Self.markerLabelSize * 0.35, y: top - 4,
-                   size: Self.markerLabelSize, fill: "#444444", rotate: -90,
-                   className: "phase-label"))
+          SVG.text(
+            text, x: px(marker.x) + Self.markerLabelSize * 0.35, y: top - 4,
+            size: Self.markerLabelSize, fill: "#444444", rotate: -90,
+            className: "phase-label"))
       }
     }
     return SVG.group(out, className: "chart")
@@ -372,12 +396,15 @@ public struct Chart: Sendable {
     var fits = true
     for (index, marker) in labelled.enumerated() {
       let next = index + 1 < positions.count ? positions[index + 1] : plotWidth + Self.rightMargin
-      if SVG.textWidth(marker.label ?? "", size: Self.markerLabelSize) > next - positions[index] - 10 {
+      if SVG.textWidth(marker.label ?? "", size: Self.markerLabelSize) > next - positions[index]
+        - 10
+      {
         fits = false
       }
     }
     if fits { return .horizontal }
-    let longest = labelled.map { SVG.textWidth($0.label ?? "", size: Self.markerLabelSize) }.max() ?? 0
+    let longest =
+      labelled.map { SVG.textWidth($0.label ?? "", size: Self.markerLabelSize) }.max() ?? 0
     return .rotated(height: min(longest, 120) + 10)
   }
 
@@ -426,11 +453,13 @@ public struct Chart: Sendable {
     case .circle:
       return SVG.circle(cx: cx, cy: cy, r: r, fill: color, opacity: opacity)
     case .openCircle:
-      return SVG.circle(cx: cx, cy: cy, r: r, fill: "#ffffff", stroke: color, strokeWidth: 1.5,
-                        opacity: opacity)
+      return SVG.circle(
+        cx: cx, cy: cy, r: r, fill: "#ffffff", stroke: color, strokeWidth: 1.5,
+        opacity: opacity)
     case .square:
-      return SVG.rect(x: cx - r, y: cy - r, width: 2 * r, height: 2 * r, fill: color,
-                      opacity: opacity)
+      return SVG.rect(
+        x: cx - r, y: cy - r, width: 2 * r, height: 2 * r, fill: color,
+        opacity: opacity)
     case .openTriangle:
       var data = PathData()
       data.move(cx, cy - r * 1.25)
@@ -463,19 +492,22 @@ struct ChartLegendLayout {
     let widths = entries.map { 30 + SVG.textWidth($0.label, size: Self.size) + 18 }
     if widths.reduce(0, +) <= width {
       var cursor = 0.0
-      rows = [zip(entries, widths).map { entry, entryWidth in
-        defer { cursor += entryWidth }
-        return (entry, cursor)
-      }]
+      rows = [
+        zip(entries, widths).map { entry, entryWidth in
+          defer { cursor += entryWidth }
+          return (entry, cursor)
+        }
+      ]
       if entries.isEmpty { rows = [] }
       return
     }
     let column = widths.max() ?? 1
     let perRow = max(1, Int(width / column))
     for start in stride(from: 0, to: entries.count, by: perRow) {
-      rows.append(entries[start..<min(start + perRow, entries.count)].enumerated().map {
-        ($0.element, Double($0.offset) * column)
-      })
+      rows.append(
+        entries[start..<min(start + perRow, entries.count)].enumerated().map {
+          ($0.element, Double($0.offset) * column)
+        })
     }
   }
 
@@ -491,14 +523,18 @@ struct ChartLegendLayout {
         case .line(let dash):
           out.append(SVG.line(x, cy, x + 24, cy, stroke: entry.color, strokeWidth: 2, dash: dash))
         case .lineWithBand:
-          out.append(SVG.rect(x: x, y: cy - 6, width: 24, height: 12, fill: entry.color, opacity: 0.2))
+          out.append(
+            SVG.rect(x: x, y: cy - 6, width: 24, height: 12, fill: entry.color, opacity: 0.2))
           out.append(SVG.line(x, cy, x + 24, cy, stroke: entry.color, strokeWidth: 2))
         case .point(let shape):
-          out.append(Chart.marker(shape, cx: x + 12, cy: cy, r: 3.5, color: entry.color, opacity: nil))
+          out.append(
+            Chart.marker(shape, cx: x + 12, cy: cy, r: 3.5, color: entry.color, opacity: nil))
         case .pointWithBar:
           out.append(SVG.line(x, cy, x + 24, cy, stroke: entry.color, strokeWidth: 2))
-          out.append(SVG.line(x + 12, cy - 6, x + 12, cy + 6, stroke: entry.color, strokeWidth: 1.5))
-          out.append(Chart.marker(.circle, cx: x + 12, cy: cy, r: 3.5, color: entry.color, opacity: nil))
+          out.append(
+            SVG.line(x + 12, cy - 6, x + 12, cy + 6, stroke: entry.color, strokeWidth: 1.5))
+          out.append(
+            Chart.marker(.circle, cx: x + 12, cy: cy, r: 3.5, color: entry.color, opacity: nil))
         }
         out.append(SVG.text(entry.label, x: x + 30, y: cy + Self.size * 0.35, size: Self.size))
       }
@@ -546,7 +582,8 @@ public struct ChartGrid: Sendable {
     ]
     if let subtitle {
       y += 18
-      out.append(SVG.text(subtitle, x: margin + 6, y: y, size: 12, fill: "#555555", className: "subtitle"))
+      out.append(
+        SVG.text(subtitle, x: margin + 6, y: y, size: 12, fill: "#555555", className: "subtitle"))
     }
     y += 8
     let legendLayout = ChartLegendLayout(entries: legend, width: width - 2 * margin - 12)
@@ -556,7 +593,8 @@ public struct ChartGrid: Sendable {
     }
     let columnCount = min(columns, max(1, panels.count))
     for (index, panel) in panels.enumerated() {
-      let column = index % columnCount, row = index / columnCount
+      let column = index % columnCount
+      let row = index / columnCount
       out.append(
         SVG.group(
           [panel.render(width: panelWidth, height: panelHeight)],
@@ -589,12 +627,15 @@ public enum ChartTicks {
     return ticks
   }
 
-  /// 1, 2 or 5 × 10^k nearest above `raw`.
+  /// 1, 2 or 5 × 10^k nearest to `raw`.
   public static func niceStep(_ raw: Double) -> Double {
     guard raw > 0, raw.isFinite else { return 1 }
     let magnitude = pow(10, log10(raw).rounded(.down))
     let normalized = raw / magnitude
-    let nice: Double = normalized <= 1 ? 1 : normalized <= 2 ? 2 : normalized <= 5 ? 5 : 10
+    // Nearest in ratio (as d3 does): 1.41…, 3.16… and 7.07… are the geometric midpoints.
+    let nice: Double =
+      normalized >= 50.0.squareRoot()
+      ? 10 : normalized >= 10.0.squareRoot() ? 5 : normalized >= 2.0.squareRoot() ? 2 : 1
     return nice * magnitude
   }
 
@@ -610,7 +651,10 @@ public enum ChartTicks {
   public static func labels(_ ticks: [Double]) -> [String] {
     var decimals = 0
     for tick in ticks {
-      while decimals < 4, abs(tick - (tick * pow10Int(decimals)).rounded() / pow10Int(decimals)) > 1e-9 * max(1, abs(tick)) {
+      while decimals < 4,
+        abs(tick - (tick * pow10Int(decimals)).rounded() / pow10Int(decimals)) > 1e-9
+          * max(1, abs(tick))
+      {
         decimals += 1
       }
     }

@@ -21,7 +21,7 @@ public struct FigureFile: Sendable, Hashable {
 public enum Figures {
   static let withoutPassword = Chart.color(0)
   static let withPassword = Chart.color(1)
-  static let taboDash = "7 4"
+  static let tabooDash = "7 4"
 
   // MARK: (a) Learning curves
 
@@ -64,14 +64,17 @@ public enum Figures {
           passwords.insert(password)
           let color = password ? withPassword : withoutPassword
           chart.bands.append(
-            Chart.Band(x: curve.x, low: curve.truth.map(\.q25), high: curve.truth.map(\.q75),
-                       color: color, opacity: 0.18))
+            Chart.Band(
+              x: curve.x, low: curve.truth.map(\.q25), high: curve.truth.map(\.q75),
+              color: color, opacity: 0.18))
           chart.lines.append(
-            Chart.Line(zip(curve.x, curve.taboo).map { Chart.Point($0, $1.median) }, color: color,
-                       width: 1.6, dash: taboDash))
+            Chart.Line(
+              zip(curve.x, curve.taboo).map { Chart.Point($0, $1.median) }, color: color,
+              width: 1.6, dash: tabooDash))
           chart.lines.append(
-            Chart.Line(zip(curve.x, curve.truth).map { Chart.Point($0, $1.median) }, color: color,
-                       width: 2.2))
+            Chart.Line(
+              zip(curve.x, curve.truth).map { Chart.Point($0, $1.median) }, color: color,
+              width: 2.2))
         }
         panels.append(chart)
       }
@@ -80,17 +83,23 @@ public enum Figures {
       var legend: [Chart.LegendEntry] = []
       for password in [false, true] where passwords.contains(password) {
         let color = password ? withPassword : withoutPassword
-        let suffix = passwords.count > 1 ? (password ? ", with password" : ", without password") : ""
-        legend.append(Chart.LegendEntry("acc_truth\(suffix) (median, quartile band)", color: color, style: .lineWithBand))
-        legend.append(Chart.LegendEntry("acc_taboo\(suffix) (median)", color: color, style: .line(dash: taboDash)))
+        let suffix =
+          passwords.count > 1 ? (password ? ", with password" : ", without password") : ""
+        legend.append(
+          Chart.LegendEntry(
+            "acc_truth\(suffix) (median, quartile band)", color: color, style: .lineWithBand))
+        legend.append(
+          Chart.LegendEntry(
+            "acc_taboo\(suffix) (median)", color: color, style: .line(dash: tabooDash)))
       }
       let width = 900.0
       let strip = panels.map { $0.markerLabelHeight(width: width) }.max() ?? 0
-      var notes = [
-        "acc_truth: share of the set's items answered with the truth; acc_taboo: with the taboo answer "
-          + "(they overlap where the taboo answer is the truth).",
-        "Dashed vertical lines: phase starts; shaded: every other phase.",
-      ] + fixedParametersNote(runs.map(\.key), varying: varying)
+      var notes =
+        [
+          "acc_truth: share of the set's items answered with the truth; acc_taboo: with the taboo answer "
+            + "(they overlap where the taboo answer is the truth).",
+          "Dashed vertical lines: phase starts; shaded: every other phase.",
+        ] + fixedParametersNote(runs.map(\.key), varying: varying)
       if aligned {
         notes.append(
           "Phase lengths differ between seeds: each phase is drawn from its own start, as long as its "
@@ -150,7 +159,8 @@ public enum Figures {
           let color = Chart.color(series.firstIndex(of: key) ?? 0)
           let shift = (Double(slot) - Double(present.count - 1) / 2) * 0.2
           var medians: [Chart.Point] = []
-          var seeds: [Chart.Point] = [], censored: [Chart.Point] = []
+          var seeds: [Chart.Point] = []
+          var censored: [Chart.Point] = []
           for index in 1...maxRepeat {
             let values = inPhase.filter { key.matches($0) && $0.repeatIndex == index }
             guard let stats = PlotQuartiles(values.map { Double($0.latencySteps) }) else {
@@ -159,7 +169,8 @@ public enum Figures {
             }
             let x = Double(index) + shift
             medians.append(Chart.Point(x, stats.median))
-            chart.errorBars.append(Chart.ErrorBar(x: x, low: stats.q25, high: stats.q75, color: color))
+            chart.errorBars.append(
+              Chart.ErrorBar(x: x, low: stats.q25, high: stats.q75, color: color))
             for value in values {
               // Seeds just right of their median, spread a little so equal values stay visible.
               let jitter = Double(value.key.seed % 5) / 5 * 0.05
@@ -175,7 +186,8 @@ public enum Figures {
           chart.lines.append(Chart.Line(medians, color: color, width: 2))
           chart.points.append(Chart.Points(medians, color: color, radius: 3.6))
           chart.points.append(Chart.Points(seeds, color: color, radius: 2.2, opacity: 0.5))
-          chart.points.append(Chart.Points(censored, color: color, shape: .openTriangle, radius: 3.2))
+          chart.points.append(
+            Chart.Points(censored, color: color, shape: .openTriangle, radius: 3.2))
         }
         panels.append(chart)
       }
@@ -187,7 +199,8 @@ public enum Figures {
     }
     legend.append(Chart.LegendEntry("one seed", color: "#555555", style: .point(.circle)))
     if anyCensored {
-      legend.append(Chart.LegendEntry("censored seed", color: "#555555", style: .point(.openTriangle)))
+      legend.append(
+        Chart.LegendEntry("censored seed", color: "#555555", style: .point(.openTriangle)))
     }
     var notes = [
       "Latency: optimizer steps from the phase start to the first of the criterion's consecutive "
@@ -256,7 +269,7 @@ public enum Figures {
           for v in values {
             let gaps = inPhase.filter { $0.set == set && value($0) == v }.compactMap(\.gapRecovered)
             guard let stats = PlotQuartiles(gaps) else { continue }
-            let x = axis.log ? v * pow2(shift * 0.1) : v + shift * axisSpan(values) * 0.02
+            let x = axis.log ? v * pow(2, shift * 0.1) : v + shift * axisSpan(values) * 0.02
             groups.append((set, x, gaps, stats))
           }
         }
@@ -275,7 +288,9 @@ public enum Figures {
         ]
         for set in present {
           let color = Chart.color(sets.firstIndex(of: set) ?? 0)
-          var medians: [Chart.Point] = [], seeds: [Chart.Point] = [], outside: [Chart.Point] = []
+          var medians: [Chart.Point] = []
+          var seeds: [Chart.Point] = []
+          var outside: [Chart.Point] = []
           for group in groups where group.set == set {
             medians.append(Chart.Point(group.x, group.stats.median))
             chart.errorBars.append(
@@ -284,7 +299,8 @@ public enum Figures {
               if domain.contains(gap) {
                 seeds.append(Chart.Point(group.x, gap))
               } else {
-                outside.append(Chart.Point(group.x, min(max(gap, domain.lowerBound), domain.upperBound)))
+                outside.append(
+                  Chart.Point(group.x, min(max(gap, domain.lowerBound), domain.upperBound)))
                 anyOutside = true
               }
             }
@@ -297,11 +313,14 @@ public enum Figures {
         if !present.isEmpty { panels.append(chart) }
       }
       var legend = sets.enumerated().map { index, set in
-        Chart.LegendEntry("set \(set): median, quartiles", color: Chart.color(index), style: .pointWithBar)
+        Chart.LegendEntry(
+          "set \(set): median, quartiles", color: Chart.color(index), style: .pointWithBar)
       }
       legend.append(Chart.LegendEntry("one seed", color: "#555555", style: .point(.circle)))
       if anyOutside {
-        legend.append(Chart.LegendEntry("seed beyond the axis (at its edge)", color: "#555555", style: .point(.openCircle)))
+        legend.append(
+          Chart.LegendEntry(
+            "seed beyond the axis (at its edge)", color: "#555555", style: .point(.openCircle)))
       }
       var notes = [
         "gap_recovered = (after − locked) / (strong − locked), sets without password: acc_truth at the phase end "
@@ -332,11 +351,14 @@ public enum Figures {
   struct SeriesKey: Hashable {
     var set: String
     var password: Bool
-    func matches(_ metric: SwitchMetric) -> Bool { metric.set == set && metric.password == password }
+    func matches(_ metric: SwitchMetric) -> Bool {
+      metric.set == set && metric.password == password
+    }
   }
 
   /// The values grouped by sweep point, in the order the points first appear.
-  static func groupedByPoint<T>(_ values: [T], key: (T) -> RunKey) -> [(label: String, values: [T])] {
+  static func groupedByPoint<T>(_ values: [T], key: (T) -> RunKey) -> [(label: String, values: [T])]
+  {
     var order: [String] = []
     var groups: [String: [T]] = [:]
     for value in values {
@@ -372,11 +394,16 @@ public enum Figures {
     guard let first = keys.first else { return [] }
     let fixed = first.parameters.filter { !varying.contains($0.name) }
     if fixed.isEmpty { return [] }
-    return ["Parameters: " + fixed.map { "\($0.name) = \(SVG.number($0.value, decimals: 6))" }.joined(separator: ", ") + "."]
+    return [
+      "Parameters: "
+        + fixed.map { "\($0.name) = \(SVG.number($0.value, decimals: 6))" }.joined(separator: ", ")
+        + "."
+    ]
   }
 
   static func seedsText(_ counts: [Int]) -> String {
-    let lo = counts.min() ?? 0, hi = counts.max() ?? 0
+    let lo = counts.min() ?? 0
+    let hi = counts.max() ?? 0
     let count = lo == hi ? "\(lo)" : "\(lo)–\(hi)"
     return "\(count) seed\(hi == 1 ? "" : "s")\(counts.count > 1 ? " per sweep point" : "")"
   }
@@ -384,11 +411,13 @@ public enum Figures {
   /// A swept parameter's axis: ticks at its values; logarithmic when they are positive and
   /// span a factor of 8 or more.
   static func parameterAxis(_ name: String, values: [Double]) -> Chart.Axis {
-    let lo = values.first ?? 0, hi = values.last ?? 1
+    let lo = values.first ?? 0
+    let hi = values.last ?? 1
     let label = "\(name) (swept parameter)"
     let ticks = values.count <= 12 ? values : nil
     if lo > 0, hi / lo >= 8 {
-      return Chart.Axis(label + ", log scale", domain: (lo / 1.5)...(hi * 1.5), log: true, ticks: ticks ?? values)
+      return Chart.Axis(
+        label + ", log scale", domain: (lo / 1.5)...(hi * 1.5), log: true, ticks: ticks ?? values)
     }
     let pad = hi > lo ? (hi - lo) * 0.08 : max(abs(lo) * 0.5, 0.5)
     return Chart.Axis(label, domain: (lo - pad)...(hi + pad), ticks: ticks)
@@ -397,17 +426,6 @@ public enum Figures {
   static func axisSpan(_ values: [Double]) -> Double {
     let span = (values.last ?? 0) - (values.first ?? 0)
     return span > 0 ? span : 1
-  }
-
-  static func pow2(_ exponent: Double) -> Double {
-    // 2^x for the small offsets used to separate series on a log axis.
-    var result = 1.0, term = 1.0
-    let y = exponent * 0.6931471805599453
-    for n in 1..<12 {
-      term *= y / Double(n)
-      result += term
-    }
-    return result
   }
 }
 
@@ -423,7 +441,8 @@ package struct PlotQuartiles {
     guard !sorted.isEmpty else { return nil }
     func quantile(_ p: Double) -> Double {
       let position = p * Double(sorted.count - 1)
-      let low = Int(position.rounded(.down)), high = min(low + 1, sorted.count - 1)
+      let low = Int(position.rounded(.down))
+      let high = min(low + 1, sorted.count - 1)
       return sorted[low] + (sorted[high] - sorted[low]) * (position - Double(low))
     }
     q25 = quantile(0.25)
@@ -441,7 +460,9 @@ package struct FigureFileNames {
   package static func slug(_ name: String) -> String {
     var out = ""
     for character in name {
-      if character.isASCII, character.isLetter || character.isNumber || character == "_" || character == "-" {
+      if character.isASCII,
+        character.isLetter || character.isNumber || character == "_" || character == "-"
+      {
         out.append(character)
       } else if !out.hasSuffix("-") {
         out.append("-")
@@ -453,7 +474,8 @@ package struct FigureFileNames {
   }
 
   package mutating func unique(_ base: String) -> String {
-    var name = base, counter = 2
+    var name = base
+    var counter = 2
     while used.contains(name.lowercased()) {
       name = "\(base)-\(counter)"
       counter += 1
@@ -523,7 +545,8 @@ package struct PlotTimeline {
     var count = 0
     for run in runs {
       var byPhase: [Int: [(offset: Double, truth: Double, taboo: Double)]] = [:]
-      let starts = Dictionary(run.phases.map { ($0.index, $0.startStep) }, uniquingKeysWith: { a, _ in a })
+      let starts = Dictionary(
+        run.phases.map { ($0.index, $0.startStep) }, uniquingKeysWith: { a, _ in a })
       for probe in run.probes where probe.set == set && probe.password == password {
         guard let start = starts[probe.phaseIndex] else { continue }
         byPhase[probe.phaseIndex, default: []].append(
@@ -553,7 +576,8 @@ package struct PlotTimeline {
         curve.taboo.append(PlotQuartiles.nan)
       }
       for offset in offsets {
-        var truths: [Double] = [], taboos: [Double] = []
+        var truths: [Double] = []
+        var taboos: [Double] = []
         for run in series {
           guard let samples = run[phase.index], let value = Self.interpolate(samples, at: offset)
           else { continue }
@@ -577,7 +601,8 @@ package struct PlotTimeline {
       offset >= first.offset, offset <= last.offset
     else { return nil }
     // Binary search for the first sample at or after `offset`.
-    var low = 0, high = samples.count - 1
+    var low = 0
+    var high = samples.count - 1
     while low < high {
       let middle = (low + high) / 2
       if samples[middle].offset < offset { low = middle + 1 } else { high = middle }

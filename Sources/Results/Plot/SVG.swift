@@ -123,7 +123,9 @@ public enum SVG {
     // Digits of |value| × 10^decimals, with the decimal point put back in.
     let scaled = Int64((abs(value) * scale).rounded())
     var digits = String(scaled)
-    if digits.count <= decimals { digits = String(repeating: "0", count: decimals - digits.count + 1) + digits }
+    if digits.count <= decimals {
+      digits = String(repeating: "0", count: decimals - digits.count + 1) + digits
+    }
     var fraction = String(digits.suffix(decimals))
     while fraction.hasSuffix("0") { fraction.removeLast() }
     let whole = String(digits.dropLast(decimals))
