@@ -34,7 +34,8 @@ let package = Package(
       name: "Simulation",
       dependencies: ["Networks", "Randomness", "ScenarioLanguage", "Records"]),
     // The SQLite store (the only importer of CSQLite), analysis, CSV and SVG.
-    .target(name: "Results", dependencies: ["Records", "ScenarioLanguage", "CSQLite"]),
+    .target(
+      name: "Results", dependencies: ["Records", "ScenarioLanguage", "Randomness", "CSQLite"]),
 
     .executableTarget(
       name: "taboo",

@@ -7,9 +7,11 @@
 // Q(p) = x⌊h⌋ + (h − ⌊h⌋)·(x⌊h⌋₊₁ − x⌊h⌋).
 //
 // The bootstrap interval is the percentile interval: `resamples` means of n values drawn with
-// replacement, the 2.5% and 97.5% type-7 quantiles of those means. Draws come from SplitMix64
-// seeded with `seed`, indices by rejection-free multiply-shift (Lemire), so the interval depends
-// only on the values, their order, the seed and the number of resamples.
+// replacement, the 2.5% and 97.5% type-7 quantiles of those means. Draws come from taboo's seeded
+// generator (stream "bootstrap" of `seed`), so the interval depends only on the values, their
+// order, the seed and the number of resamples.
+
+import Randomness
 
 /// Order statistics, mean and bootstrap interval of one sample.
 public struct Aggregate: Sendable, Hashable {
@@ -65,12 +67,12 @@ public enum Statistics {
     _ values: [Double], seed: UInt64 = defaultSeed, resamples: Int = resamples
   ) -> (low: Double, high: Double)? {
     guard !values.isEmpty, resamples > 0 else { return nil }
-    var generator = SplitMix64(seed: seed)
+    var generator = SeededGenerator(seed: seed, stream: "bootstrap")
     let n = values.count
     var means = [Double](repeating: 0, count: resamples)
     for r in 0..<resamples {
       var sum = 0.0
-      for _ in 0..<n { sum += values[generator.index(below: n)] }
+      for _ in 0..<n { sum += values[generator.nextInt(below: n)] }
       means[r] = sum / Double(n)
     }
     means.sort()
@@ -123,24 +125,5 @@ public enum Statistics {
     }
     guard sxx > 0, syy > 0 else { return nil }
     return sxy / (sxx * syy).squareRoot()
-  }
-}
-
-/// SplitMix64 (Steele, Lea and Flood 2014): the bootstrap's only source of randomness.
-struct SplitMix64 {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-
-  /// An index in 0..<n by multiply-shift (bias below 2⁻³² for the sample sizes used here).
-  mutating func index(below n: Int) -> Int {
-    Int(truncatingIfNeeded: next().multipliedFullWidth(by: UInt64(n)).high)
   }
 }
