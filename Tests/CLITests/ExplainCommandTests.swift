@@ -23,7 +23,10 @@ struct ExplainCommandTests {
     #expect(text.contains("sets (seed 1)"))
     #expect(text.contains("  test   96\n"))
     #expect(text.contains("  train  288\n"))
-    #expect(text.contains("  drill  0–2 (depends on the seed)"))
+    // Exact sizes for seed 1: the world drawn and the sets evaluated as `taboo run` does.
+    #expect(text.contains("  wrong  291\n"))
+    #expect(text.contains("  drill  2\n"))
+    #expect(text.contains("  rest   286\n"))
   }
 
   @Test func repeatsAndSweeps() throws {
@@ -46,7 +49,7 @@ struct ExplainCommandTests {
     #expect(output.status == 0, "\(output.stderr)")
     #expect(output.stdout.contains("1 sweep point × 10 seeds"))
     #expect(output.stdout.contains("3  drill — 3 epochs"))
-    #expect(output.stdout.contains("drill  0–4 (depends on the seed)"))
+    #expect(output.stdout.contains("drill  4\n") && output.stdout.contains("rest   284\n"))
   }
 
   @Test func badOverrides() throws {
