@@ -30,8 +30,8 @@ struct GradientProblem: CustomTestStringConvertible, Sendable {
                       vocabulary: 7, supervision: .everyPosition, initialState: true),
       GradientProblem(cell: cell, batch: 4, steps: 2, inputSize: 3, hidden: 2, classes: 3,
                       vocabulary: 4, supervision: .lastPosition, initialState: true),
-      // Eight-lane kernels with a ragged tail (12 = 8 + 4).
-      GradientProblem(cell: cell, batch: 2, steps: 4, inputSize: 3, hidden: 12, classes: 3,
+      // Sixteen-lane kernels with a ragged tail (20 = 16 + 4).
+      GradientProblem(cell: cell, batch: 2, steps: 4, inputSize: 3, hidden: 20, classes: 3,
                       vocabulary: 5, supervision: .everyPosition, initialState: true),
     ]
   }
