@@ -1,24 +1,25 @@
 #!/usr/bin/env bash
-# The whole-batch benchmark of issue 6, in one go (never part of CI):
-#   the canonical scenario (scenarios/weak-sample-unlocking.taboo, k = 2) over 10 seeds with
-#   `taboo run --jobs 2`, the PyTorch version (benchmarks/pytorch/canonical.py) as two processes of
-#   one thread each over the same seeds, and `taboo run --jobs 1` for the --jobs 2 speed-up; each
-#   under /usr/bin/time -v. Then one training step of both (taboo-bench step, step_bench.py) and
-#   the single-thread sgemm peak. Prints one table: wall, CPU, peak memory, ratios, GFLOP/s.
+# The whole-batch benchmark of issue 6, in one go (never part of CI): the single-thread sgemm
+#   peak and one training step of both sides (taboo-bench step, step_bench.py); then the canonical
+#   scenario (scenarios/weak-sample-unlocking.taboo, k = 2) over 10 seeds with `taboo run --jobs 2`,
+#   the PyTorch version (benchmarks/pytorch/canonical.py) as two processes of one thread each over
+#   the same seeds, and `taboo run --jobs 1` for the --jobs 2 speed-up, each under /usr/bin/time -v.
+#   Prints one table: wall, CPU, peak memory, ratios, GFLOP/s, and the unlocking per seed.
 #
-#   bash benchmarks/batch.sh                      # the full benchmark (~8 min on 2 idle cores)
+#   bash benchmarks/batch.sh                      # the full benchmark (5–10 min)
 #   bash benchmarks/batch.sh --quick              # shortened phases on both sides (~1 min)
 #   bash benchmarks/batch.sh --seeds 1..4         # other seeds (A..B or one seed)
 #   bash benchmarks/batch.sh --no-pytorch         # taboo only (no venv needed)
 #   bash benchmarks/batch.sh --jobs1-seeds 1..4   # --jobs 1 on fewer seeds: speed-up per run
 #   bash benchmarks/batch.sh --no-jobs1           # skip --jobs 1
 #   bash benchmarks/batch.sh --keep DIR           # keep the databases, logs and JSON lines in DIR
+#   bash benchmarks/batch.sh --report DIR         # print the table again from a kept DIR
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/opt/swift/usr/bin:$PATH"
 
-usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
-seeds=1..10; pytorch=yes; quick=no; jobs1=""; keep=""
+usage() { sed -n '2,/^set -e/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; }
+seeds=1..10; pytorch=yes; quick=no; jobs1=""; keep=""; report=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --seeds) seeds=$2; shift 2 ;;
@@ -27,6 +28,7 @@ while [ $# -gt 0 ]; do
     --jobs1-seeds) jobs1=$2; shift 2 ;;
     --no-jobs1) jobs1=none; shift ;;
     --keep) keep=$2; shift 2 ;;
+    --report) report=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "batch.sh: unknown argument '$1'" >&2; usage >&2; exit 64 ;;
   esac
@@ -53,9 +55,15 @@ sets=(--set "pretrain_steps=$pretrain" --set "lock_steps=$lock" --set "drill_epo
 torch_lengths=(--pretrain "$pretrain" --lock "$lock" --drill "$drill")
 scenario=scenarios/weak-sample-unlocking.taboo
 
-if [ -n "$keep" ]; then mkdir -p "$keep"; out=$(cd "$keep" && pwd)
+if [ -n "$report" ]; then out=$report; read -r seeds quick pretrain lock drill <"$out/params"
+elif [ -n "$keep" ]; then mkdir -p "$keep"; out=$(cd "$keep" && pwd)
 else out=$(mktemp -d /tmp/taboo-batch.XXXXXX); trap 'rm -rf "$out"' EXIT; fi
 say() { echo "batch.sh: $*" >&2; }
+echo "$seeds $quick $pretrain $lock $drill" >"$out/params"
+if [ -z "$report" ]; then
+# Which code is measured: the commit and whether the tree has uncommitted changes.
+{ git rev-parse --short HEAD 2>/dev/null || echo unknown; git status --porcelain 2>/dev/null | wc -l; } \
+  | paste -sd' ' >"$out/tree"
 
 # /usr/bin/time (GNU time) for peak resident memory.
 if ! /usr/bin/time -v true >/dev/null 2>&1; then
@@ -125,12 +133,14 @@ if [ "$jobs1" != none ]; then
 fi
 
 say "done; results in $out"
+fi
 python3 - "$out" "$seeds" "$quick" "$pretrain" "$lock" "$drill" <<'EOF'
 import glob, json, os, re, sqlite3, sys
 
 out, seeds, quick = sys.argv[1], sys.argv[2], sys.argv[3] == "yes"
 pretrain, lock, drill = map(int, sys.argv[4:7])
 tick = os.sysconf("SC_CLK_TCK")
+cores = os.cpu_count()
 
 
 def path(name):
@@ -150,7 +160,7 @@ def gnu_time(name):
 
 def snapshot(name):
     load, stat, when = open(path(name)).read().split("\n")[:3]
-    fields = [int(x) for x in stat.split()[1:]]
+    fields = [int(x) for x in stat.split()[1:9]]  # user … steal (guest time is inside user)
     busy = sum(fields) - fields[3] - fields[4]  # all but idle and iowait
     return {"load": float(load.split()[0]), "busy": busy / tick, "time": float(when)}
 
@@ -243,10 +253,12 @@ print(f"taboo batch benchmark — scenarios/weak-sample-unlocking.taboo, k = 2, 
 print(f"phases: pretrain {pretrain} steps, lock {lock} steps (B = 576), drill {drill} epochs (B = 2); "
       f"probes every 4 steps on test, rest, drill ± password")
 cpu_model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+tree = open(path("tree")).read().split() if os.path.exists(path("tree")) else ["unknown", "0"]
 print(f"machine: {os.cpu_count()} cores, {cpu_model}; "
-      f"torch {torch_runs[0]['torch'] if torch_runs else '—'}")
+      f"torch {torch_runs[0]['torch'] if torch_runs else '—'}; taboo built from {tree[0]}"
+      f"{f' + {tree[1]} uncommitted changes' if tree[1] != '0' else ''}")
 print()
-head = f"{'':34}{'wall s':>9}{'CPU s':>9}{'CPU/wall':>9}{'peak RSS MB':>13}{'s/run':>8}{'load before':>12}{'other CPU s':>12}"
+head = f"{'':34}{'wall s':>9}{'CPU s':>9}{'CPU/wall':>9}{'peak RSS MB':>13}{'s/run':>8}{'other work':>12}"
 print(head)
 print("-" * len(head))
 
@@ -254,7 +266,7 @@ print("-" * len(head))
 def row(label, side, runs, rss=None):
     rss = fmt(side["rss_max"], "%.0f") if rss is None else rss
     print(f"{label:34}{side['wall']:9.1f}{side['cpu']:9.1f}{side['cpu'] / side['wall']:9.2f}{rss:>13}"
-          f"{side['wall'] / runs:8.2f}{side['load']:12.2f}{side['other']:12.1f}")
+          f"{side['wall'] / runs:8.2f}{100 * side['other'] / (side['wall'] * cores):11.0f}%")
 
 
 row(f"taboo run --jobs 2 ({runs2} runs)", taboo2, runs2)
@@ -272,8 +284,12 @@ if taboo1:
     same = (" (same seeds)" if runs1 == runs2
             else f" (wall per run: --jobs 1 ran {runs1} runs, --jobs 2 ran {runs2})")
     print(f"{'  --jobs 2 speed-up over --jobs 1':34}{speedup:8.2f}×{same}")
-print("(PyTorch peak RSS: max / sum of its processes; 'other CPU s': CPU time of everything else "
-      "on the machine during that measurement)")
+print("(PyTorch peak RSS: max / sum of its processes; 'other work': CPU time of everything else on the "
+      f"machine during that measurement, in % of its {cores} cores, from /proc/stat)")
+for name, side in (("taboo --jobs 2", taboo2), ("PyTorch", torch), ("taboo --jobs 1", taboo1)):
+    if side and side["other"] > 0.05 * side["wall"] * cores:
+        print(f"WARNING: other work used {100 * side['other'] / (side['wall'] * cores):.0f}% of the machine "
+              f"({side['other']:.0f} CPU s) during the {name} measurement: its figures are pessimistic")
 
 print()
 print(f"single-thread sgemm peak (taboo-bench peak): {peak:.1f} GFLOP/s")
