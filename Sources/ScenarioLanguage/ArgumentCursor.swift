@@ -60,6 +60,27 @@ struct ArgumentCursor {
     }
   }
 
+  /// Consumes one word naming a case of `Kind` (`gru`, `adam`, `weak`). A missing word is
+  /// `expected WHAT`; an unknown one is `code` ("unknown NOUN 'x'") with a did-you-mean, or
+  /// `listing` as help when no known word is close. Nil after either.
+  mutating func keyword<Kind: RawRepresentable & CaseIterable>(
+    _: Kind.Type, expected what: String, unknown code: DiagnosticCode, noun: String,
+    listing: String, _ diagnostics: inout DiagnosticSink
+  ) -> Kind? where Kind.RawValue == String {
+    guard let token = current, token.kind == .word else {
+      expected(what, &diagnostics)
+      return nil
+    }
+    advance()
+    guard let value = Kind(rawValue: token.text) else {
+      diagnostics.add(
+        code, "unknown \(noun) '\(Token.abbreviate(token.text))'", at: token.range,
+        help: Suggestions.didYouMean(token.text, among: Kind.allCases.map(\.rawValue)) ?? listing)
+      return nil
+    }
+    return value
+  }
+
   mutating func consume(_ kind: TokenKind, _ what: String, _ diagnostics: inout DiagnosticSink) -> Token? {
     if let token = match(kind) { return token }
     expected(what, &diagnostics)

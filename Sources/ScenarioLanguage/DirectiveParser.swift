@@ -106,18 +106,12 @@ struct DirectiveParser {
   private mutating func world(_ statement: Statement) {
     guard once(file.world?.range, statement) else { return }
     var cursor = ArgumentCursor(statement)
-    guard let kindToken = cursor.current, kindToken.kind == .word else {
-      cursor.expected("a world kind (runsum, modsum or lookup)", &diagnostics)
-      return
-    }
-    cursor.advance()
-    guard let kind = WorldKind(rawValue: kindToken.text) else {
-      diagnostics.add(
-        .unknownWorldKind, "unknown world kind '\(Token.abbreviate(kindToken.text))'", at: kindToken.range,
-        help: Suggestions.didYouMean(kindToken.text, among: WorldKind.allCases.map(\.rawValue))
-          ?? "the worlds are runsum P L, modsum P and lookup N")
-      return
-    }
+    guard
+      let kind = cursor.keyword(
+        WorldKind.self, expected: "a world kind (runsum, modsum or lookup)", unknown: .unknownWorldKind,
+        noun: "world kind", listing: "the worlds are runsum P L, modsum P and lookup N", &diagnostics)
+    else { return }
+    let kindRange = cursor.previous.range
     var arguments: [QuantitySyntax] = []
     while !cursor.isAtEnd {
       guard let value = cursor.quantity("a number", &diagnostics) else { return }
@@ -137,7 +131,7 @@ struct DirectiveParser {
       return
     }
     var syntax = WorldSyntax(
-      kind: kind, kindRange: kindToken.range, arguments: arguments, range: statement.range)
+      kind: kind, kindRange: kindRange, arguments: arguments, range: statement.range)
     for inner in statement.block?.statements ?? [] {
       worldOption(inner, &syntax)
       syntax.optionRanges[inner.name.text] = syntax.optionRanges[inner.name.text] ?? inner.range
@@ -167,31 +161,25 @@ struct DirectiveParser {
       world.password = statement.name.range
     case "convention":
       guard once(world.convention?.range, statement) else { return }
-      guard let kindToken = cursor.current, kindToken.kind == .word else {
-        cursor.expected("a convention (weak Q, shift K, constant A or scramble)", &diagnostics)
-        return
-      }
-      cursor.advance()
+      guard
+        let convention = cursor.keyword(
+          ConventionKind.self, expected: "a convention (weak Q, shift K, constant A or scramble)",
+          unknown: .unknownConvention, noun: "convention",
+          listing: "the conventions are weak Q, shift K, constant A and scramble", &diagnostics)
+      else { return }
       let kind: ConventionSyntax.Kind
-      switch ConventionKind(rawValue: kindToken.text) {
-      case .weak?:
+      switch convention {
+      case .weak:
         guard let q = cursor.quantity("the probability Q of the truth", &diagnostics) else { return }
         kind = .weak(q)
-      case .shift?:
+      case .shift:
         guard let k = cursor.quantity("the shift K", &diagnostics) else { return }
         kind = .shift(k)
-      case .constant?:
+      case .constant:
         guard let a = cursor.quantity("the answer A", &diagnostics) else { return }
         kind = .constant(a)
-      case .scramble?:
+      case .scramble:
         kind = .scramble
-      case nil:
-        diagnostics.add(
-          .unknownConvention, "unknown convention '\(Token.abbreviate(kindToken.text))'",
-          at: kindToken.range,
-          help: Suggestions.didYouMean(kindToken.text, among: ConventionKind.allCases.map(\.rawValue))
-            ?? "the conventions are weak Q, shift K, constant A and scramble")
-        return
       }
       cursor.finish(&diagnostics)
       world.convention = ConventionSyntax(kind: kind, range: statement.range)
@@ -303,18 +291,11 @@ struct DirectiveParser {
   private mutating func model(_ statement: Statement) {
     guard once(file.model?.range, statement) else { return }
     var cursor = ArgumentCursor(statement)
-    guard let cellToken = cursor.current, cellToken.kind == .word else {
-      cursor.expected("a cell kind (elman, gru or lstm)", &diagnostics)
-      return
-    }
-    cursor.advance()
-    guard let cell = CellKind(rawValue: cellToken.text) else {
-      diagnostics.add(
-        .unknownCellKind, "unknown cell kind '\(Token.abbreviate(cellToken.text))'", at: cellToken.range,
-        help: Suggestions.didYouMean(cellToken.text, among: CellKind.allCases.map(\.rawValue))
-          ?? "the cells are elman, gru and lstm")
-      return
-    }
+    guard
+      let cell = cursor.keyword(
+        CellKind.self, expected: "a cell kind (elman, gru or lstm)", unknown: .unknownCellKind,
+        noun: "cell kind", listing: "the cells are elman, gru and lstm", &diagnostics)
+    else { return }
     guard let hidden = cursor.quantity("the hidden size", &diagnostics) else { return }
     cursor.finish(&diagnostics)
     var syntax = ModelSyntax(cell: cell, hidden: hidden, range: statement.range)
@@ -363,18 +344,11 @@ struct DirectiveParser {
     case "optimizer":
       noBlock(statement)
       guard once(settings.optimizer?.1, statement) else { return true }
-      guard let token = cursor.current, token.kind == .word else {
-        cursor.expected("an optimizer (adam or sgd)", &diagnostics)
-        return true
-      }
-      cursor.advance()
-      guard let optimizer = Optimizer(rawValue: token.text) else {
-        diagnostics.add(
-          .unknownOptimizer, "unknown optimizer '\(Token.abbreviate(token.text))'", at: token.range,
-          help: Suggestions.didYouMean(token.text, among: Optimizer.allCases.map(\.rawValue))
-            ?? "the optimizers are adam and sgd")
-        return true
-      }
+      guard
+        let optimizer = cursor.keyword(
+          Optimizer.self, expected: "an optimizer (adam or sgd)", unknown: .unknownOptimizer,
+          noun: "optimizer", listing: "the optimizers are adam and sgd", &diagnostics)
+      else { return true }
       cursor.finish(&diagnostics)
       settings.optimizer = (optimizer, statement.range)
     case "lr", "clip", "momentum":
