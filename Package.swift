@@ -54,7 +54,7 @@ let package = Package(
       name: "ScenarioLanguageTests", dependencies: ["ScenarioLanguage"],
       resources: [.copy("Fixtures")]),
     .testTarget(
-      name: "SimulationTests", dependencies: ["Simulation", "ScenarioLanguage", "Records"]),
+      name: "SimulationTests", dependencies: ["Simulation", "ScenarioLanguage", "Records", "Networks"]),
     .testTarget(
       name: "ResultsTests", dependencies: ["Results", "Records", "ScenarioLanguage"],
       resources: [.copy("Fixtures")]),

@@ -87,9 +87,15 @@ public struct PhaseRecord: Sendable, Hashable, Codable {
   public var frozen: Bool
   /// For `until criterion` phases: the step at which the criterion held (nil: cap reached).
   public var criterionStep: Int?
+  /// Frozen phases in `context stream` mode: trials presented, and in how many lanes (0 and 0
+  /// elsewhere).
+  public var trials: Int
+  public var lanes: Int
   public init(index: Int, name: String, repeatIndex: Int?, startStep: Int, endStep: Int,
               startExamples: Int, endExamples: Int, streams: [StreamRecord], frozen: Bool,
-              criterionStep: Int?) {
+              criterionStep: Int?, trials: Int = 0, lanes: Int = 0) {
+    self.trials = trials
+    self.lanes = lanes
     self.index = index
     self.name = name
     self.repeatIndex = repeatIndex
@@ -139,6 +145,45 @@ public struct ProbeRecord: Sendable, Hashable, Codable {
   }
 }
 
+/// One trial of a frozen phase in `context stream` mode (DESIGN §5): one example presented in one
+/// lane. A run's lanes are independent continuous streams (the `batch` of stream mode), so a
+/// lane is one subject; trial `t` of a phase is every lane's t-th example of that phase.
+public struct TrialRecord: Sendable, Hashable, Codable {
+  public var phaseIndex: Int
+  /// 0-based position in the phase.
+  public var trial: Int
+  public var lane: Int
+  /// Index, in the phase's streams, of the stream the example came from.
+  public var stream: Int
+  public var item: Int
+  /// The network's answer: the argmax at the item's last supervised position, before the
+  /// target answer is shown to it.
+  public var answer: Int
+  /// The item's answer under the stream's target.
+  public var targetAnswer: Int
+  /// The item's answer under what it (with this password state) was last presented with before
+  /// the phase; nil when it never was.
+  public var oldAnswer: Int?
+  public var truthAnswer: Int
+  public var tabooAnswer: Int
+  public init(phaseIndex: Int, trial: Int, lane: Int, stream: Int, item: Int, answer: Int,
+              targetAnswer: Int, oldAnswer: Int?, truthAnswer: Int, tabooAnswer: Int) {
+    self.phaseIndex = phaseIndex
+    self.trial = trial
+    self.lane = lane
+    self.stream = stream
+    self.item = item
+    self.answer = answer
+    self.targetAnswer = targetAnswer
+    self.oldAnswer = oldAnswer
+    self.truthAnswer = truthAnswer
+    self.tabooAnswer = tabooAnswer
+  }
+
+  /// Whether the answer is the stream's target answer.
+  public var correct: Bool { answer == targetAnswer }
+}
+
 /// Everything one run produced; written to the store in one transaction.
 public struct RunRecord: Sendable, Hashable, Codable {
   public var key: RunKey
@@ -152,10 +197,13 @@ public struct RunRecord: Sendable, Hashable, Codable {
   public var probes: [ProbeRecord]
   /// The sizes of the scenario's named sets in this run.
   public var sets: [SetRecord]
+  /// The trials of frozen phases in `context stream` mode, in (phase, trial, lane) order.
+  public var trials: [TrialRecord]
   public init(key: RunKey, status: RunStatus, steps: Int, examples: Int, wallSeconds: Double,
               divergedStep: Int?, phases: [PhaseRecord], probes: [ProbeRecord],
-              sets: [SetRecord] = []) {
+              sets: [SetRecord] = [], trials: [TrialRecord] = []) {
     self.sets = sets
+    self.trials = trials
     self.key = key
     self.status = status
     self.steps = steps

@@ -28,7 +28,7 @@ extension Store {
   /// before anything is written). The output is created if missing; an existing output must be a
   /// taboo database of the same scenario, and is added to. A run present in several databases is
   /// copied once if its results are identical — same status, steps, examples, diverged step,
-  /// phases and probes; wall time and finish time may differ — and is a `mergeConflict` if not.
+  /// phases, probes and trials; wall time and finish time may differ — and is a `mergeConflict` if not.
   @discardableResult
   public static func merge(inputs: [String], into output: String) throws -> MergeReport {
     guard let firstPath = inputs.first else { throw StoreError.mergeNoInputs }
@@ -116,9 +116,11 @@ extension Store {
         WHERE m.id > \(before);
 
         INSERT INTO main.phases (run_id, phase_index, name, repeat_index, start_step, end_step,
-                                 start_examples, end_examples, frozen, criterion_step, streams)
+                                 start_examples, end_examples, frozen, criterion_step, streams,
+                                 trials, lanes)
         SELECT map.target, p.phase_index, p.name, p.repeat_index, p.start_step, p.end_step,
-               p.start_examples, p.end_examples, p.frozen, p.criterion_step, p.streams
+               p.start_examples, p.end_examples, p.frozen, p.criterion_step, p.streams,
+               p.trials, p.lanes
         FROM temp.merge_map map JOIN shard.phases p ON p.run_id = map.source
         ORDER BY map.target, p.phase_index;
 
@@ -128,6 +130,13 @@ extension Store {
                p.acc_truth, p.acc_taboo, p.p_truth, p.p_taboo, p.target, p.acc_target, p.loss
         FROM temp.merge_map map JOIN shard.probes p ON p.run_id = map.source
         ORDER BY map.target, p.ordinal;
+
+        INSERT INTO main.trials (run_id, phase_index, trial, lane, stream, item, answer,
+                                 target_answer, old_answer, truth_answer, taboo_answer)
+        SELECT map.target, t.phase_index, t.trial, t.lane, t.stream, t.item, t.answer,
+               t.target_answer, t.old_answer, t.truth_answer, t.taboo_answer
+        FROM temp.merge_map map JOIN shard.trials t ON t.run_id = map.source
+        ORDER BY map.target, t.phase_index, t.trial, t.lane;
 
         DELETE FROM temp.merge_map;
         """)
@@ -152,10 +161,24 @@ extension Store {
       """
       SELECT count(*) FROM (
         SELECT phase_index, name, repeat_index, start_step, end_step, start_examples,
-               end_examples, frozen, criterion_step, streams FROM shard.phases WHERE run_id = ?1
+               end_examples, frozen, criterion_step, streams, trials, lanes
+        FROM shard.phases WHERE run_id = ?1
         EXCEPT
         SELECT phase_index, name, repeat_index, start_step, end_step, start_examples,
-               end_examples, frozen, criterion_step, streams FROM main.phases WHERE run_id = ?2)
+               end_examples, frozen, criterion_step, streams, trials, lanes
+        FROM main.phases WHERE run_id = ?2)
+      """,
+      """
+      SELECT (SELECT count(*) FROM shard.trials WHERE run_id = ?1)
+           - (SELECT count(*) FROM main.trials WHERE run_id = ?2)
+      """,
+      """
+      SELECT count(*) FROM (
+        SELECT phase_index, trial, lane, stream, item, answer, target_answer, old_answer,
+               truth_answer, taboo_answer FROM shard.trials WHERE run_id = ?1
+        EXCEPT
+        SELECT phase_index, trial, lane, stream, item, answer, target_answer, old_answer,
+               truth_answer, taboo_answer FROM main.trials WHERE run_id = ?2)
       """,
       """
       SELECT (SELECT count(*) FROM shard.probes WHERE run_id = ?1)

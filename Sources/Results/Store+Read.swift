@@ -31,7 +31,7 @@ extension Store {
     }
   }
 
-  /// Calls `body` with every run, phases and probes filled, in sweep order; holds one run's
+  /// Calls `body` with every run, phases, probes and trials filled, in sweep order; holds one run's
   /// probes in memory at a time. Each run is read as committed (runs are written atomically).
   public func forEachRun(_ body: (RunRecord) throws -> Void) throws {
     let rows = try locked { try runRows(nil) }
@@ -94,7 +94,7 @@ extension Store {
     let statement = try db.prepare(
       """
       SELECT run_id, phase_index, name, repeat_index, start_step, end_step, start_examples,
-             end_examples, frozen, criterion_step, streams
+             end_examples, frozen, criterion_step, streams, trials, lanes
       FROM phases \(runID == nil ? "" : "WHERE run_id = ?")
       ORDER BY run_id, phase_index
       """)
@@ -107,7 +107,8 @@ extension Store {
         endStep: statement.int(5), startExamples: statement.int(6),
         endExamples: statement.int(7),
         streams: try decodeJSON([StreamRecord].self, statement.text(10)),
-        frozen: statement.bool(8), criterionStep: statement.optionalInt(9))
+        frozen: statement.bool(8), criterionStep: statement.optionalInt(9),
+        trials: statement.int(11), lanes: statement.int(12))
       phases[statement.int64(0), default: []].append(phase)
     }
     return phases
@@ -116,7 +117,29 @@ extension Store {
   private func withProbes(_ record: RunRecord, id: Int64) throws -> RunRecord {
     var record = record
     record.probes = try probeRows(id)
+    record.trials = try trialRows(id)
     return record
+  }
+
+  /// A run's trials in (phase, trial, lane) order.
+  private func trialRows(_ runID: Int64) throws -> [TrialRecord] {
+    let statement = try db.prepare(
+      """
+      SELECT phase_index, trial, lane, stream, item, answer, target_answer, old_answer,
+             truth_answer, taboo_answer
+      FROM trials WHERE run_id = ? ORDER BY phase_index, trial, lane
+      """)
+    try statement.bind(runID, at: 1)
+    var trials: [TrialRecord] = []
+    while try statement.step() {
+      trials.append(
+        TrialRecord(
+          phaseIndex: statement.int(0), trial: statement.int(1), lane: statement.int(2),
+          stream: statement.int(3), item: statement.int(4), answer: statement.int(5),
+          targetAnswer: statement.int(6), oldAnswer: statement.optionalInt(7),
+          truthAnswer: statement.int(8), tabooAnswer: statement.int(9)))
+    }
+    return trials
   }
 
   /// A run's probes in the order they were written.

@@ -3,13 +3,14 @@
 // transaction, so a batch killed at any moment (Ctrl-C, kill -9) leaves only whole runs behind and
 // a re-run skips them (`completedRuns`).
 //
-// Schema (version 1):
+// Schema (version 2; a version-1 database, which lacks the trials, is upgraded when opened):
 //   meta(key TEXT PRIMARY KEY, value TEXT)      schema_version, scenario_name, scenario_text,
 //                                               scenario_hash (SHA-256 hex), created_at, version
 //   runs(id, point, parameters JSON, seed, status, steps, examples, wall_seconds, diverged_step,
 //        finished_at, sets JSON)                UNIQUE(point, seed)
 //   phases(run_id, phase_index, …, streams JSON)           PRIMARY KEY(run_id, phase_index)
 //   probes(run_id, ordinal, phase_index, step, …, loss)    PRIMARY KEY(run_id, ordinal)
+//   trials(run_id, phase_index, trial, lane, …)            PRIMARY KEY(run_id, phase_index, trial, lane)
 // `probes` is clustered by (run, ordinal), the position in the run's probe list, which is the
 // simulator's (phase, step) order: reading a batch's probes run by run is one sequential scan.
 //
@@ -121,7 +122,7 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
 /// runner's) and readers after the batch. Other processes may read while a batch writes (WAL).
 public final class Store: @unchecked Sendable {
   /// The schema version this code writes and reads.
-  public static let schemaVersion = 1
+  public static let schemaVersion = 2
   /// `PRAGMA application_id`: "tabo" in ASCII, marking the file as taboo's for tools like `file`.
   static let applicationID: Int32 = 0x7461_626F
 
@@ -136,9 +137,10 @@ public final class Store: @unchecked Sendable {
   private var insertRunStatement: SQLiteStatement?
   private var insertPhaseStatement: SQLiteStatement?
   private var insertProbeStatement: SQLiteStatement?
+  private var insertTrialStatement: SQLiteStatement?
 
   /// Where a test can make `write` fail inside its transaction.
-  package enum WriteStage: Sendable { case afterRun, afterPhases, afterProbes }
+  package enum WriteStage: Sendable { case afterRun, afterPhases, afterProbes, afterTrials }
   /// Test hook: called inside `write`'s transaction at each stage; a throw aborts the write.
   package var writeHook: ((WriteStage) throws -> Void)?
 
@@ -182,7 +184,7 @@ public final class Store: @unchecked Sendable {
         try initialize(
           connection, scenarioName: scenarioName, scenarioText: scenarioText,
           hash: hash, version: version)
-      case .taboo: break
+      case .taboo: try upgrade(connection)
       }
       let meta = try readMeta(connection, path: path)
       guard meta.scenarioHash == hash else {
@@ -206,6 +208,7 @@ public final class Store: @unchecked Sendable {
         throw StoreError.notATabooDatabase(path: path)
       }
       try configure(connection, journalMode: false)
+      try upgrade(connection)
       return Store(path: path, connection: connection, meta: try readMeta(connection, path: path))
     }
   }
@@ -300,6 +303,8 @@ public final class Store: @unchecked Sendable {
       frozen          INTEGER NOT NULL,
       criterion_step  INTEGER,
       streams         TEXT    NOT NULL,  -- JSON [{"password": …, "set": …, "target": …}, …]
+      trials          INTEGER NOT NULL DEFAULT 0,  -- frozen stream phases: trials presented
+      lanes           INTEGER NOT NULL DEFAULT 0,  -- … in this many lanes
       PRIMARY KEY (run_id, phase_index)
     ) WITHOUT ROWID;
 
@@ -320,7 +325,42 @@ public final class Store: @unchecked Sendable {
       loss,
       PRIMARY KEY (run_id, ordinal)
     ) WITHOUT ROWID;
+    """ + trialsTable
+
+  /// Added in schema version 2.
+  static let trialsTable = """
+    CREATE TABLE IF NOT EXISTS trials (
+      run_id        INTEGER NOT NULL REFERENCES runs (id),
+      phase_index   INTEGER NOT NULL,
+      trial         INTEGER NOT NULL,  -- 0-based in the phase
+      lane          INTEGER NOT NULL,
+      stream        INTEGER NOT NULL,  -- index in the phase's streams
+      item          INTEGER NOT NULL,
+      answer        INTEGER NOT NULL,
+      target_answer INTEGER NOT NULL,
+      old_answer    INTEGER,
+      truth_answer  INTEGER NOT NULL,
+      taboo_answer  INTEGER NOT NULL,
+      PRIMARY KEY (run_id, phase_index, trial, lane)
+    ) WITHOUT ROWID;
     """
+
+  /// Brings a version-1 database to version 2 (adds the trials), in one transaction.
+  private static func upgrade(_ connection: SQLiteConnection) throws {
+    guard try connection.scalarText("SELECT value FROM meta WHERE key = 'schema_version'") == "1"
+    else { return }
+    try connection.transaction {
+      guard try connection.scalarText("SELECT value FROM meta WHERE key = 'schema_version'") == "1"
+      else { return }
+      try connection.execute(
+        """
+        ALTER TABLE phases ADD COLUMN trials INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE phases ADD COLUMN lanes INTEGER NOT NULL DEFAULT 0;
+        """ + trialsTable + """
+        UPDATE meta SET value = '2' WHERE key = 'schema_version';
+        """)
+    }
+  }
 
   private static func readMeta(_ connection: SQLiteConnection, path: String) throws -> StoreMeta {
     let statement = try connection.prepare("SELECT key, value FROM meta")
@@ -398,7 +438,15 @@ public final class Store: @unchecked Sendable {
         \.insertPhaseStatement,
         """
         INSERT INTO phases (run_id, phase_index, name, repeat_index, start_step, end_step,
-                            start_examples, end_examples, frozen, criterion_step, streams)
+                            start_examples, end_examples, frozen, criterion_step, streams,
+                            trials, lanes)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """)
+      let insertTrial = try prepared(
+        \.insertTrialStatement,
+        """
+        INSERT INTO trials (run_id, phase_index, trial, lane, stream, item, answer, target_answer,
+                            old_answer, truth_answer, taboo_answer)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """)
       let insertProbe = try prepared(
@@ -441,6 +489,8 @@ public final class Store: @unchecked Sendable {
           try insertPhase.bind(phase.frozen, at: 9)
           try insertPhase.bind(phase.criterionStep, at: 10)
           try insertPhase.bind(streams, at: 11)
+          try insertPhase.bind(phase.trials, at: 12)
+          try insertPhase.bind(phase.lanes, at: 13)
           try insertPhase.run()
         }
         try writeHook?(.afterPhases)
@@ -464,6 +514,23 @@ public final class Store: @unchecked Sendable {
           try insertProbe.run()
         }
         try writeHook?(.afterProbes)
+
+        for trial in run.trials {
+          insertTrial.reset()
+          try insertTrial.bind(runID, at: 1)
+          try insertTrial.bind(trial.phaseIndex, at: 2)
+          try insertTrial.bind(trial.trial, at: 3)
+          try insertTrial.bind(trial.lane, at: 4)
+          try insertTrial.bind(trial.stream, at: 5)
+          try insertTrial.bind(trial.item, at: 6)
+          try insertTrial.bind(trial.answer, at: 7)
+          try insertTrial.bind(trial.targetAnswer, at: 8)
+          try insertTrial.bind(trial.oldAnswer, at: 9)
+          try insertTrial.bind(trial.truthAnswer, at: 10)
+          try insertTrial.bind(trial.tabooAnswer, at: 11)
+          try insertTrial.run()
+        }
+        try writeHook?(.afterTrials)
         return .written
       }
     }

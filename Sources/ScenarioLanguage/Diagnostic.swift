@@ -96,10 +96,12 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Equatable {
   case criterionWithoutProbes = "E056"
   case phaseTrainsNothing = "E057"
   case criterionWithoutStreams = "E058"
+  case frozenStreamNotInTrials = "E059"
   // Missing pieces.
   case missingWorld = "E060"
   case missingModel = "E061"
   case missingPhase = "E062"
+  case frozenStreamWithoutStreams = "E063"
   // Warnings.
   case unusedSet = "W001"
   case setNeitherTrainedNorProbed = "W002"
@@ -171,6 +173,8 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Equatable {
     case .criterionWithoutProbes: return "`until criterion` without a `probe` directive"
     case .phaseTrainsNothing: return "a phase with no stream that is not `frozen`"
     case .criterionWithoutStreams: return "`until criterion` in a phase with no stream"
+    case .frozenStreamNotInTrials: return "a frozen phase in `context stream` not counted in `trials`"
+    case .frozenStreamWithoutStreams: return "a frozen phase in `context stream` with no stream to present"
     case .missingWorld: return "no `world` directive"
     case .missingModel: return "no `model` directive"
     case .missingPhase: return "no `phase`"

@@ -647,6 +647,12 @@ struct Validator {
             at: syntaxLength.range, help: "add a stream such as 'truth on all', or give a fixed length")
         }
       }
+      if streamMode, entry.frozen != nil, unit != .trials {
+        diagnostics.add(
+          .frozenStreamNotInTrials, "a frozen phase in 'context stream' is counted in trials",
+          at: syntaxLength.range,
+          help: "write 'for N trials' (or 'for A..B trials'): each trial presents one example per lane")
+      }
       if unit == .trials && (entry.frozen == nil || !streamMode) {
         diagnostics.add(
           .trialsOutsideFrozenStream, "'trials' measures frozen phases in 'context stream'",
@@ -671,6 +677,13 @@ struct Validator {
       }
       streams.append(
         Scenario.Stream(target: stream.target, set: stream.set.text, withPassword: stream.password != nil))
+    }
+    if streamMode, let frozen = entry.frozen, entry.streams.isEmpty, !entry.hasBrokenStatements {
+      diagnostics.add(
+        .frozenStreamWithoutStreams,
+        "the frozen phase '\(Token.abbreviate(entry.name.text))' has no stream to present in its trials",
+        at: frozen,
+        help: "add the streams whose items the trials show, such as 'taboo on A; truth on B'")
     }
     if entry.streams.isEmpty && entry.frozen == nil && !entry.hasBrokenStatements {
       diagnostics.add(

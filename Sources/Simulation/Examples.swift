@@ -7,6 +7,11 @@ public struct Example: Sendable, Hashable {
   public var item: Int
   public var password: Bool
   public var target: TargetKind
+  public init(item: Int, password: Bool, target: TargetKind) {
+    self.item = item
+    self.password = password
+    self.target = target
+  }
 }
 
 /// Reusable buffers for assembling batches of a world's sequences.

@@ -65,10 +65,11 @@ struct Prober {
     return result
   }
 
-  /// Evaluates every needed sequence and returns one record per pair.
+  /// Evaluates every needed sequence and returns one record per pair. With `context` (stream
+  /// mode), every sequence starts from that state instead of zero.
   mutating func probe(
     _ network: Network, workspace: Workspace, pairs: [ProbeTarget],
-    phaseIndex: Int, step: Int, examples: Int
+    phaseIndex: Int, step: Int, examples: Int, context: CarriedState? = nil
   ) -> [ProbeRecord] {
     let n = plan.world.items.count
     var needed = [Bool](repeating: false, count: 2 * n)
@@ -78,7 +79,7 @@ struct Prober {
     }
     for start in stride(from: 0, to: sequences.count, by: chunk) {
       let part = sequences[start..<min(start + chunk, sequences.count)]
-      evaluate(network, workspace: workspace, part)
+      evaluate(network, workspace: workspace, part, context: context)
     }
     return pairs.map { pair in
       let offset = pair.password ? n : 0
@@ -108,9 +109,12 @@ struct Prober {
     }
   }
 
-  private mutating func evaluate(_ network: Network, workspace: Workspace, _ part: ArraySlice<Example>) {
+  private mutating func evaluate(
+    _ network: Network, workspace: Workspace, _ part: ArraySlice<Example>, context: CarriedState?
+  ) {
     let world = plan.world, b = part.count, t = world.steps
     buffers.fill(part) { _ in nil }
+    context?.broadcast(rows: b, into: workspace)
     let supervision: Supervision = world.everyPosition ? .everyPosition : .lastPosition
     let targetCount = buffers.targetCount(b)
     buffers.tokens.withUnsafeBufferPointer { tokens in
@@ -118,7 +122,8 @@ struct Prober {
         _ = network.forward(
           .tokens(UnsafeBufferPointer(rebasing: tokens[0..<(b * t)])),
           targets: UnsafeBufferPointer(rebasing: targets[0..<targetCount]),
-          batch: b, steps: t, supervision: supervision, workspace: workspace)
+          batch: b, steps: t, supervision: supervision, initialState: context != nil,
+          workspace: workspace)
       }
     }
     let n = world.items.count

@@ -30,9 +30,8 @@ extension RunPlan {
       case .scramble: .scramble
       }
     }
-    if case .stream = scenario.context {
-      throw PlanError(description: "`context stream` is not supported by `taboo run` yet")
-    }
+    var window: Int? = nil
+    if case .stream(let w) = scenario.context { window = w }
     let world = WorldSpec(kind: kind, items: w.items, convention: convention, password: w.password)
       .generate(seed: seed)
 
@@ -56,8 +55,8 @@ extension RunPlan {
       case .randomSteps(let r): length = .steps(lengths.nextInt(in: r))
       case .randomEpochs(let r): length = .epochs(lengths.nextInt(in: r))
       case .untilCriterion(let cap): length = .untilCriterion(maxSteps: cap)
-      case .trials, .randomTrials:
-        throw PlanError(description: "phase '\(phase.name)': trials need `context stream`")
+      case .trials(let n): length = .trials(n)
+      case .randomTrials(let r): length = .trials(lengths.nextInt(in: r))
       }
       for stream in phase.streams where (named[stream.set] ?? []).isEmpty {
         throw PlanError(
@@ -89,7 +88,7 @@ extension RunPlan {
       embedding: scenario.model.embedding, probeEvery: max(1, scenario.probe?.everySteps ?? 10),
       probeSets: scenario.probe?.sets ?? [],
       criterion: Criterion(fraction: scenario.criterion.fraction, probes: scenario.criterion.probes),
-      phases: phases)
+      phases: phases, window: window)
   }
 }
 

@@ -42,6 +42,8 @@ public enum PhaseLength: Sendable, Hashable {
   case steps(Int)
   case epochs(Int)
   case untilCriterion(maxSteps: Int)
+  /// Frozen phases in `context stream` mode: trials (one example per lane each).
+  case trials(Int)
 }
 
 public struct PhasePlan: Sendable, Hashable {
@@ -89,10 +91,13 @@ public struct RunPlan: Sendable {
   public var probeSets: [String]
   public var criterion: Criterion
   public var phases: [PhasePlan]
+  /// `context stream W`: the window W in examples; nil for `context reset`.
+  public var window: Int?
 
   public init(seed: UInt64, world: World, sets: [(name: String, items: [Int])], cell: CellKind,
               hidden: Int, embedding: Int, probeEvery: Int, probeSets: [String],
-              criterion: Criterion, phases: [PhasePlan]) {
+              criterion: Criterion, phases: [PhasePlan], window: Int? = nil) {
+    self.window = window
     self.seed = seed
     self.world = world
     self.sets = sets
@@ -105,10 +110,15 @@ public struct RunPlan: Sendable {
     self.phases = phases
   }
 
+  /// In stream mode the vocabulary grows by one token per answer class: the target answer an
+  /// example shows after its item (`answerToken`).
   public var networkShape: NetworkShape {
-    NetworkShape(cell: cell, vocabulary: world.vocabulary, inputSize: embedding, hidden: hidden,
-                 classes: world.classes)
+    NetworkShape(cell: cell, vocabulary: world.vocabulary + (window == nil ? 0 : world.classes),
+                 inputSize: embedding, hidden: hidden, classes: world.classes)
   }
+
+  /// The input token that shows answer class `answer` in stream mode.
+  public func answerToken(_ answer: Int32) -> Int32 { Int32(world.vocabulary) + answer }
 
   /// The items of the set called `name` (`all` and `wrong` are built in).
   public func items(of name: String) -> [Int] {

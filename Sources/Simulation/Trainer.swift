@@ -43,11 +43,25 @@ public struct Trainer {
 
     // Every phase's examples, and the workspace capacity their batches and the probes need.
     let unions = plan.phases.map(examples(of:))
-    let largestBatch = zip(plan.phases, unions).map { phase, union in
-      min(phase.settings.batch ?? union.count, union.count)
-    }.max() ?? 1
     let probeChunk = min(512, 2 * world.items.count)
-    let capacity = max(largestBatch, probeChunk, 1)
+    var stream: StreamLanes? = nil
+    var lanesOfPhase: [Int] = []
+    let capacity: Int
+    if let window = plan.window {
+      // Stream mode: the phase's `batch` is its number of lanes; frozen phases keep the lanes.
+      var lanes = 0
+      for (phase, union) in zip(plan.phases, unions) {
+        if !phase.frozen || lanes == 0 { lanes = max(1, phase.settings.batch ?? union.count) }
+        lanesOfPhase.append(lanes)
+      }
+      stream = StreamLanes(plan: plan, window: window, maxLanes: lanesOfPhase.max() ?? 1)
+      capacity = max(probeChunk, 1)
+    } else {
+      let largestBatch = zip(plan.phases, unions).map { phase, union in
+        min(phase.settings.batch ?? union.count, union.count)
+      }.max() ?? 1
+      capacity = max(largestBatch, probeChunk, 1)
+    }
     let workspace = Workspace(shape: shape, capacity: capacity, maxSteps: world.steps)
     var buffers = BatchBuffers(world: world, capacity: capacity)
     var prober = Prober(plan: plan, chunk: probeChunk)
@@ -58,11 +72,14 @@ public struct Trainer {
     var step = 0, seen = 0
     var phases: [PhaseRecord] = []
     var probes: [ProbeRecord] = []
+    var trials: [TrialRecord] = []
     var diverged: Int? = nil
     var snapshots: [[Float]] = []
     var probeSeconds = 0.0
-    // What each (item, password) was last trained on: index item + N·password.
+    // What each (item, password) was last trained on — in stream mode, last shown with — as
+    // index item + N·password.
     var lastTarget = [TargetKind?](repeating: nil, count: 2 * world.items.count)
+    func slot(_ example: Example) -> Int { example.item + (example.password ? world.items.count : 0) }
 
     phaseLoop: for (index, phase) in plan.phases.enumerated() {
       let union = unions[index]
@@ -73,6 +90,7 @@ public struct Trainer {
                               parameterCount: network.layout.count)
       }
       optimizer!.learningRate = settings.learningRate
+      stream?.setLanes(lanesOfPhase[index])
 
       let previous = phase.streams.map { stream -> String? in
         let targets = Set(plan.items(of: stream.set).map {
@@ -81,10 +99,9 @@ public struct Trainer {
         if targets == [nil] || targets.isEmpty { return nil }
         return targets.count == 1 ? targets.first!!.rawValue : "mixed"
       }
-      if !phase.frozen {
-        for example in union {
-          lastTarget[example.item + (example.password ? world.items.count : 0)] = example.target
-        }
+      let before = lastTarget
+      if !phase.frozen || stream != nil {
+        for example in union { lastTarget[slot(example)] = example.target }
       }
       let pairs = prober.targets(for: phase)
       let startStep = step, startSeen = seen
@@ -95,8 +112,9 @@ public struct Trainer {
       func takeProbe() -> Bool {
         let probeStart = Date()
         defer { probeSeconds += Date().timeIntervalSince(probeStart) }
+        let context = stream?.probeContext(network)
         let records = prober.probe(network, workspace: workspace, pairs: pairs,
-                                   phaseIndex: index, step: step, examples: seen)
+                                   phaseIndex: index, step: step, examples: seen, context: context)
         probes.append(contentsOf: records)
         lastProbeStep = step
         let met = !phase.streams.isEmpty && phase.streams.allSatisfy { stream in
@@ -107,9 +125,11 @@ public struct Trainer {
         return streak >= plan.criterion.probes
       }
 
-      let batchSize = max(1, min(settings.batch ?? union.count, union.count))
-      let stepsPerEpoch = union.isEmpty ? 1 : (union.count + batchSize - 1) / batchSize
-      let limit: Int
+      // Examples per step: a batch, or in stream mode a window in every lane.
+      let perStep = stream.map { $0.window * $0.lanes }
+        ?? max(1, min(settings.batch ?? union.count, union.count))
+      let stepsPerEpoch = union.isEmpty ? 1 : (union.count + perStep - 1) / perStep
+      var limit = 0, trialCount = 0
       var stopsAtCriterion = false
       switch phase.length {
       case .steps(let n): limit = n
@@ -117,10 +137,37 @@ public struct Trainer {
       case .untilCriterion(let maxSteps):
         limit = maxSteps
         stopsAtCriterion = true
+      case .trials(let n): trialCount = n
       }
 
       var order = union
       var cursor = order.count  // forces a shuffle before the first batch
+      /// The next `count` examples of the shuffled union; in stream mode the order wraps around
+      /// into a new epoch, so every window is full.
+      func draw(_ count: Int) -> ArraySlice<Example> {
+        if stream == nil {
+          if cursor >= order.count {
+            batches.shuffle(&order)
+            cursor = 0
+          }
+          let batch = order[cursor..<min(cursor + count, order.count)]
+          cursor += batch.count
+          return batch
+        }
+        var drawn: [Example] = []
+        drawn.reserveCapacity(count)
+        while drawn.count < count {
+          if cursor >= order.count {
+            batches.shuffle(&order)
+            cursor = 0
+          }
+          let take = min(count - drawn.count, order.count - cursor)
+          drawn += order[cursor..<(cursor + take)]
+          cursor += take
+        }
+        return drawn[...]
+      }
+
       // The phase-start probe sees the network as the phase received it; a `perturb` kick comes
       // after it, so the phase's probes measure what the kick did.
       if takeProbe(), stopsAtCriterion { criterionStep = step }
@@ -130,36 +177,56 @@ public struct Trainer {
           network.parameters[i] += Float(sigma * noise.nextGaussian())
         }
       }
+
+      // Frozen trials (stream mode): one example per lane each, answers recorded.
+      if trialCount > 0, stream != nil, !union.isEmpty {
+        let streamOf = streamIndices(of: phase)
+        for trial in 0..<trialCount {
+          if cancelled() { throw .cancelled }
+          let examples = draw(stream!.lanes)
+          let answers = stream!.trial(network, examples)
+          for (lane, (example, answer)) in zip(examples, answers).enumerated() {
+            let item = world.items[example.item]
+            trials.append(TrialRecord(
+              phaseIndex: index, trial: trial, lane: lane, stream: streamOf[example] ?? 0,
+              item: example.item, answer: answer, targetAnswer: Int(item.targets(example.target).answer),
+              oldAnswer: before[slot(example)].map { Int(item.targets($0).answer) },
+              truthAnswer: Int(item.truth.answer), tabooAnswer: Int(item.taboo.answer)))
+          }
+        }
+      }
+
       var stepInPhase = 0
       while criterionStep == nil && stepInPhase < limit {
         if cancelled() { throw .cancelled }
         if !phase.frozen && !union.isEmpty {
-          if cursor >= order.count {
-            batches.shuffle(&order)
-            cursor = 0
-          }
-          let batch = order[cursor..<min(cursor + batchSize, order.count)]
-          cursor += batch.count
-          buffers.fill(batch) { world.items[$0.item].targets($0.target) }
-          let b = batch.count, t = world.steps
-          let loss = buffers.tokens.withUnsafeBufferPointer { tokens in
-            buffers.targets.withUnsafeBufferPointer { targets in
-              network.forward(
-                .tokens(UnsafeBufferPointer(rebasing: tokens[0..<(b * t)])),
-                targets: UnsafeBufferPointer(rebasing: targets[0..<buffers.targetCount(b)]),
-                batch: b, steps: t, supervision: supervision, workspace: workspace)
+          let batch = draw(perStep)
+          gradient.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+          let loss: Float
+          if stream != nil {
+            loss = stream!.trainWindow(network, batch, gradient: &gradient)
+          } else {
+            buffers.fill(batch) { world.items[$0.item].targets($0.target) }
+            let b = batch.count, t = world.steps
+            loss = buffers.tokens.withUnsafeBufferPointer { tokens in
+              buffers.targets.withUnsafeBufferPointer { targets in
+                network.forward(
+                  .tokens(UnsafeBufferPointer(rebasing: tokens[0..<(b * t)])),
+                  targets: UnsafeBufferPointer(rebasing: targets[0..<buffers.targetCount(b)]),
+                  batch: b, steps: t, supervision: supervision, workspace: workspace)
+              }
             }
+            if loss.isFinite { network.backward(workspace: workspace, into: &gradient) }
           }
           if !loss.isFinite {
             diverged = step
-            phases.append(record(index, phase, previous, startStep, step, startSeen, seen, criterionStep))
+            phases.append(record(index, phase, previous, startStep, step, startSeen, seen,
+                                 criterionStep, lanes: stream?.lanes ?? 0))
             break phaseLoop
           }
-          gradient.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
-          network.backward(workspace: workspace, into: &gradient)
           if let clip = settings.clip { clipGradientNorm(&gradient, maxNorm: clip) }
           optimizer!.update(&network.parameters, gradient: gradient)
-          seen += b
+          seen += batch.count
         }
         step += 1
         stepInPhase += 1
@@ -167,8 +234,9 @@ public struct Trainer {
           criterionStep = step
         }
       }
-      if lastProbeStep != step { _ = takeProbe() }
-      phases.append(record(index, phase, previous, startStep, step, startSeen, seen, criterionStep))
+      if lastProbeStep != step || trialCount > 0 { _ = takeProbe() }
+      phases.append(record(index, phase, previous, startStep, step, startSeen, seen, criterionStep,
+                           trials: trialCount, lanes: stream?.lanes ?? 0))
       snapshots.append(network.parameters)
     }
 
@@ -178,7 +246,8 @@ public struct Trainer {
       probes: probes,
       sets: [SetRecord(name: "all", size: world.items.count),
              SetRecord(name: "wrong", size: world.wrong.count)]
-        + plan.sets.map { SetRecord(name: $0.name, size: $0.items.count) })
+        + plan.sets.map { SetRecord(name: $0.name, size: $0.items.count) },
+      trials: trials)
     return (record, snapshots, probeSeconds)
   }
 
@@ -195,9 +264,21 @@ public struct Trainer {
     return result
   }
 
+  /// For each example of a phase, the index of the first stream that produced it.
+  func streamIndices(of phase: PhasePlan) -> [Example: Int] {
+    var result: [Example: Int] = [:]
+    for (index, stream) in phase.streams.enumerated() {
+      for item in plan.items(of: stream.set) {
+        let example = Example(item: item, password: stream.password, target: stream.target)
+        if result[example] == nil { result[example] = index }
+      }
+    }
+    return result
+  }
+
   private func record(
     _ index: Int, _ phase: PhasePlan, _ previous: [String?], _ startStep: Int, _ endStep: Int,
-    _ startSeen: Int, _ endSeen: Int, _ criterionStep: Int?
+    _ startSeen: Int, _ endSeen: Int, _ criterionStep: Int?, trials: Int = 0, lanes: Int = 0
   ) -> PhaseRecord {
     PhaseRecord(
       index: index, name: phase.name, repeatIndex: phase.repeatIndex, startStep: startStep,
@@ -206,6 +287,7 @@ public struct Trainer {
         StreamRecord(target: $0.target.rawValue, set: $0.set, password: $0.password,
                      previousTarget: $1)
       },
-      frozen: phase.frozen, criterionStep: criterionStep)
+      frozen: phase.frozen, criterionStep: criterionStep, trials: trials,
+      lanes: trials > 0 ? lanes : 0)
   }
 }

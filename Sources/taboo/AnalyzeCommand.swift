@@ -75,6 +75,8 @@ struct AnalyzeCommand: Command {
         .joined(separator: ", ")
       lines.append(Table.rule("\(title) · \(pointRuns.count) run\(pointRuns.count == 1 ? "" : "s")"))
       lines.append(contentsOf: switchTable(rows, pointRuns))
+      lines.append(contentsOf: switchTable(rows, pointRuns, unit: .trials))
+      lines.append(contentsOf: reversalTable(pointRuns))
       lines.append(contentsOf: learningTable(rows, pointRuns))
       lines.append(contentsOf: transferTable(rows))
     }
@@ -89,23 +91,46 @@ struct AnalyzeCommand: Command {
 
   private static func key(_ row: SummaryRow) -> String { "\(row.phase)\u{0}\(row.set)\u{0}\(row.password)" }
 
-  static func switchTable(_ rows: [SummaryRow], _ runs: [RunAnalysis]) -> [String] {
-    let latency = rows.filter { $0.metric == "latency_steps" }
-    guard !latency.isEmpty else { return ["Switches: none (no stream reverses what its items last learned)"] }
-    let censored = index(rows, "censored"), l50 = index(rows, "latency50_steps")
-    let l80 = index(rows, "latency80_steps"), persev = index(rows, "perseveration_steps")
+  /// The switches counted in `unit`, one row per phase, set and password. Phases repeated more
+  /// than `shownRepeats` times show their first repetitions and the last (summary.csv has all).
+  static func switchTable(_ rows: [SummaryRow], _ runs: [RunAnalysis], unit: SwitchUnit = .steps,
+                          shownRepeats: Int = 3) -> [String] {
+    let u = unit.rawValue
+    let latency = rows.filter { $0.metric == "latency_\(u)" }
+    guard !latency.isEmpty else {
+      return unit == .steps && !runs.contains(where: { $0.record.phases.contains { $0.trials > 0 } })
+        ? ["Switches: none (no stream reverses what its items last learned)"] : []
+    }
+    let censored = index(rows, "censored"), l50 = index(rows, "latency50_\(u)")
+    let l80 = index(rows, "latency80_\(u)"), persev = index(rows, "perseveration_\(u)")
     var directions: [String: String] = [:]
+    var repetition: [String: (phase: String, index: Int)] = [:]  // by phase label
+    var lastRepeat: [String: Int] = [:]  // by phase name
     for run in runs {
       let labels = Summary.phaseLabels(run.record.phases)
-      for s in run.switches {
-        directions["\(labels[s.phaseIndex] ?? s.phase)\u{0}\(s.set)\u{0}\(s.password)"] = "\(s.oldTarget)→\(s.newTarget)"
+      for s in run.switches where s.unit == unit {
+        let label = labels[s.phaseIndex] ?? s.phase
+        directions["\(label)\u{0}\(s.set)\u{0}\(s.password)"] = "\(s.oldTarget)→\(s.newTarget)"
+        if let r = s.repeatIndex {
+          repetition[label] = (s.phase, r)
+          lastRepeat[s.phase] = max(lastRepeat[s.phase] ?? 0, r)
+        }
       }
     }
-    let widths = [16, 8, 3, 12, 3, 19, 5, 6, 6, 6]
-    var lines = ["Switches (steps from the switch; median [q25–q75])"]
+    let widths = [unit == .steps ? 16 : 20, 8, 3, 12, 3, 19, 5, 6, 6, 6]
+    var lines = [unit == .steps
+      ? "Switches (steps from the switch; median [q25–q75])"
+      : "Switches in frozen stream phases (trials from the switch; median [q25–q75] over runs)"]
     lines.append(Table.row(["phase", "set", "pw", "old→new", "n", "latency", "cens", "lat50", "lat80", "persev"],
                            widths, rightAligned: [4]))
+    var hidden: [String: Int] = [:]
+    var hiddenOrder: [String] = []
     for row in latency {
+      if let r = repetition[row.phase], r.index > shownRepeats, r.index < lastRepeat[r.phase]! {
+        if hidden[r.phase] == nil { hiddenOrder.append(r.phase) }
+        hidden[r.phase, default: 0] += 1
+        continue
+      }
       let k = key(row)
       let cens = censored[k].map { Int(($0.aggregate.mean ?? 0) * Double($0.aggregate.n) + 0.5) } ?? 0
       lines.append(Table.row([
@@ -113,6 +138,44 @@ struct AnalyzeCommand: Command {
         Table.spread(row.aggregate), "\(cens)", Table.number(l50[k]?.aggregate.median),
         Table.number(l80[k]?.aggregate.median), Table.number(persev[k]?.aggregate.median),
       ], widths, rightAligned: [4]))
+    }
+    for base in hiddenOrder {
+      lines.append("  … \(hidden[base]!) rows of '\(base)' #\(shownRepeats + 1) to #\(lastRepeat[base]! - 1): see summary.csv (taboo export)")
+    }
+    return lines
+  }
+
+  /// Frozen stream phases, per lane: trials to criterion, errors, one-trial reversals, pooled
+  /// over the repetitions of each phase and the runs.
+  static func reversalTable(_ runs: [RunAnalysis]) -> [String] {
+    let all = runs.flatMap(\.reversals)
+    guard !all.isEmpty else { return [] }
+    var order: [String] = []
+    var groups: [String: [ReversalMetric]] = [:]
+    for r in all {
+      if groups[r.phase] == nil { order.append(r.phase) }
+      groups[r.phase, default: []].append(r)
+    }
+    let widths = [16, 8, 9, 7, 19, 19, 10]
+    var lines = ["Reversals in frozen stream phases (per lane: one lane is one stream; pooled over runs and repetitions)"]
+    lines.append(Table.row(["phase", "sets", "reversals", "lanes", "trials to criterion", "errors per lane",
+                            "one-trial"], widths, rightAligned: []))
+    for phase in order {
+      let members = groups[phase]!
+      let lanes = members.flatMap { r in r.lanes.map { ($0, r.trials) } }
+      let trials = lanes.map { Double($0.0.trialsToCriterion ?? $0.1) }
+      let errors = lanes.map { Double($0.0.errors) }
+      let oneTrial = lanes.filter { $0.0.oneTrial }.count
+      let censored = lanes.filter { $0.0.trialsToCriterion == nil }.count
+      func spread(_ v: [Double]) -> String {
+        "\(Table.number(Statistics.median(v))) [\(Table.number(Statistics.quantile(v, 0.25)))–"
+          + "\(Table.number(Statistics.quantile(v, 0.75)))]"
+      }
+      lines.append(Table.row([
+        phase, members[0].sets, "\(members.count)", "\(lanes.count)",
+        spread(trials) + (censored > 0 ? " (\(censored) cens)" : ""), spread(errors),
+        "\(Table.fixed(100 * Double(oneTrial) / Double(max(lanes.count, 1)), 0))%",
+      ], widths, rightAligned: []))
     }
     return lines
   }

@@ -18,8 +18,9 @@ struct PlotCommand: Command {
     discussion: """
       Writes curves-SET.svg for every probed set (acc_truth and acc_taboo over optimizer steps,
       median and quartiles over seeds, phases marked), latency.svg when the scenario repeats
-      phases (switch latency against reversal index), and unlocking-PARAMETER.svg for every
-      swept parameter (gap_recovered). Figures that do not apply to the batch are skipped, and
+      phases (switch latency against reversal index), switch-aligned.svg when frozen phases in
+      `context stream` recorded trials (choice accuracy from 10 trials before to 20 after each
+      switch), and unlocking-PARAMETER.svg for every swept parameter (gap_recovered). Figures that do not apply to the batch are skipped, and
       the output says why. Prints the path of every file written.
 
       EXIT CODES:
@@ -70,6 +71,9 @@ struct PlotCommand: Command {
       figures.append(latency)
     } else {
       skipped.append("latency: no switch inside a repeated phase (the scenario has no `repeat`)")
+    }
+    if let aligned = Figures.switchAligned(analysis.runs.flatMap(\.aligned), scenario: scenario) {
+      figures.append(aligned)
     }
     // Unlocking is read on the drills (as `taboo compare` finds them) when there are any.
     let drills = Set(analysis.runs.flatMap(\.drills).map(\.phaseIndex))

@@ -10,7 +10,7 @@ import Testing
 struct CheckCommandTests {
   static let shipped = [
     "weak-sample-unlocking.taboo", "unlocking-controls.taboo", "serial-reversal.taboo", "two-items.taboo",
-    "in-context-reversal.taboo",
+    "in-context-reversal.taboo", "weight-space-reversal.taboo",
   ]
 
   static let broken = """
@@ -25,7 +25,7 @@ struct CheckCommandTests {
   @Test func shippedScenariosCheck() throws {
     let output = try Taboo.run(["check"] + Self.shipped.map(Taboo.scenario))
     #expect(output.status == 0, "\(output.stderr)")
-    #expect(output.stdout.split(separator: "\n").count == 5)
+    #expect(output.stdout.split(separator: "\n").count == Self.shipped.count)
     #expect(output.stdout.split(separator: "\n").allSatisfy { $0.hasSuffix(": ok") })
     #expect(output.stderr.isEmpty)
   }

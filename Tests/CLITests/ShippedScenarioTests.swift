@@ -14,6 +14,8 @@ struct ShippedScenarioTests {
      ["pretrain_steps=30", "lock_steps=10", "relock_steps=5", "drill_epochs=5"], 10, 9),
     ("serial-reversal.taboo", ["cap=12"], 2, 13),
     ("two-items.taboo", ["learn_cap=12", "cap=6"], 2, 17),
+    ("in-context-reversal.taboo", ["reversals=3", "blocks=2"], 2, 1 + 3 * 2 + 2 * 2),
+    ("weight-space-reversal.taboo", ["cap=5"], 2, 1 + 10 * 2),
   ]
 
   @Test("runs to completion", arguments: cases)
@@ -31,6 +33,10 @@ struct ShippedScenarioTests {
       #expect(run.status == .complete)
       #expect(run.phases.count == phases)
       #expect(!run.probes.isEmpty && run.probes.allSatisfy { $0.accTruth >= 0 && $0.accTruth <= 1 })
+      // Frozen stream phases record one trial per lane (32) and trial.
+      let trials = run.phases.map { $0.trials * $0.lanes }.reduce(0, +)
+      #expect(run.trials.count == trials)
+      #expect((trials > 0) == (file == "in-context-reversal.taboo"))
     }
   }
 }

@@ -16,7 +16,10 @@ struct ExportTests {
       + "acc_truth, acc_taboo, p_truth, p_taboo, loss",
     "switches.csv": "run, seed, k, lr, phase_index, phase, repeat, set, password, old_target, "
       + "new_target, latency_steps, latency_examples, censored, latency50_steps, latency80_steps, "
-      + "perseveration_steps, old_answer_errors, other_errors",
+      + "perseveration_steps, old_answer_errors, other_errors, latency_trials, latency50_trials, "
+      + "latency80_trials, perseveration_trials",
+    "trials.csv": "run, seed, k, lr, phase_index, phase, repeat, trial, lane, set, password, item, "
+      + "target, answer, target_answer, old_answer, truth_answer, taboo_answer, correct",
     "transfer.csv": "run, seed, k, lr, phase_index, phase, set, password, truth_start, truth_end, "
       + "truth_peak, truth_strong, gap_recovered, half_change_step",
     "summary.csv": "k, lr, metric, phase, set, password, n, median, q25, q75, mean, ci_low, ci_high",
@@ -47,7 +50,8 @@ struct ExportTests {
     for k in [1.0, 2] { for seed in [UInt64(1), 2] { _ = try store.write(run(k: k, seed: seed)) } }
     let out = directory.file("out")
     let report = try Export.write(store, to: out)
-    #expect(report.files.map(\.name) == ["runs.csv", "probes.csv", "switches.csv", "transfer.csv", "summary.csv"])
+    #expect(report.files.map(\.name)
+      == ["runs.csv", "probes.csv", "trials.csv", "switches.csv", "transfer.csv", "summary.csv"])
     var tables: [String: [[String]]] = [:]
     for (name, header) in Self.expected {
       let text = try String(contentsOfFile: out + "/" + name, encoding: .utf8)

@@ -255,7 +255,7 @@ struct StoreTests {
       FROM (SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name)
       """
     )
-    #expect(tables == "meta phases probes runs")
+    #expect(tables == "meta phases probes runs trials")
   }
 
   @Test("sweep order is numeric by parameter, then seed")

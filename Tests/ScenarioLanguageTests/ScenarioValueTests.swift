@@ -104,11 +104,14 @@ struct ScenarioValueTests {
     #expect(stream.world.kind == .modsum(base: 7))
     #expect(stream.world.items == 49)
     #expect(stream.world.convention == .shift(1))
-    #expect(stream.phases.count == 1 + 50 * 2 + 10 * 2)
-    #expect(stream.phases[1].length == .randomSteps(20...60))
-    #expect(stream.phases[101].length == .randomTrials(20...60))
-    #expect(stream.phases[101].frozen)
-    #expect(stream.phases[120].displayName == "\"B taboo, frozen\" #10")
+    #expect(stream.phases.count == 1 + 100 * 2 + 10 * 2)
+    #expect(stream.phases[1].length == .randomSteps(2...4))
+    #expect(stream.phases[201].length == .randomTrials(20...60))
+    #expect(stream.phases[201].frozen)
+    #expect(stream.phases[220].displayName == "\"B taboo, frozen\" #10")
+    let sweep = try TestFiles.shipped("in-context-reversal.taboo")
+    #expect(sweep.sweepPoints.count == 4)
+    #expect(sweep.resolved(at: sweep.sweepPoints[0]).phases.count == 1 + 25 * 2 + 10 * 2)
     #expect(stream.training.batch == .size(32))
   }
 
@@ -180,7 +183,7 @@ struct ScenarioValueTests {
           phase p for lo..hi steps { truth on s with password; batch all }
           phase f for lo..hi trials { frozen; truth on t }
         }
-        phase kick for 1 steps { frozen; perturb sigma }
+        phase kick for 1 trials { frozen; perturb sigma; truth on s }
         """)
     let scenario = try! #require(result.scenario, "\(result.diagnostics)")
     #expect(result.diagnostics.isEmpty, "\(result.diagnostics)")

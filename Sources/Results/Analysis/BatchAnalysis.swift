@@ -7,7 +7,7 @@ import Records
 
 /// Everything derived from one run.
 public struct RunAnalysis: Sendable {
-  /// The run without its probes.
+  /// The run without its probes and trials.
   public var record: RunRecord
   /// 1-based position in sweep order: the `run` column of the CSV files.
   public var number: Int
@@ -15,15 +15,22 @@ public struct RunAnalysis: Sendable {
   public var transfers: [TransferMetric]
   public var learningSets: [LearningSetMetric]
   public var drills: [DrillObservation]
+  /// Frozen stream phases: every lane's reversal, and the accuracy around each switch.
+  public var reversals: [ReversalMetric]
+  public var aligned: [AlignedSwitch]
 
   /// Analyses one run (with its probes) under the run's scenario facts.
   public init(_ run: RunRecord, number: Int, facts: RunFacts = RunFacts()) {
     switches = Switches.compute(run, criterion: facts.criterion)
+      + Trials.switches(run, criterion: facts.criterion)
+    reversals = Trials.reversals(run, criterion: facts.criterion)
+    aligned = Trials.aligned(run)
     transfers = Transfer.compute(run)
     learningSets = LearningSet.compute(switches)
     drills = Drills.find(run, transfers: transfers, perturbations: facts.perturbations)
     var record = run
     record.probes = []
+    record.trials = []
     self.record = record
     self.number = number
   }

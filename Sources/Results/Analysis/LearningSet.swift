@@ -18,13 +18,13 @@ public enum LearningSet {
   /// The learning-set series of one run's switches (those of `repeat`ed phases).
   public static func compute(_ switches: [SwitchMetric]) -> [LearningSetMetric] {
     struct Group: Hashable {
-      var phase: String, set: String, password: Bool, old: String, new: String
+      var phase: String, set: String, password: Bool, old: String, new: String, unit: SwitchUnit
     }
     var order: [Group] = []
     var members: [Group: [SwitchMetric]] = [:]
     for metric in switches where metric.repeatIndex != nil {
       let group = Group(phase: metric.phase, set: metric.set, password: metric.password,
-                        old: metric.oldTarget, new: metric.newTarget)
+                        old: metric.oldTarget, new: metric.newTarget, unit: metric.unit)
       if members[group] == nil { order.append(group) }
       members[group, default: []].append(metric)
     }
@@ -38,7 +38,8 @@ public enum LearningSet {
         oldTarget: group.old, newTarget: group.new, reversals: reversals, latencySteps: latencies,
         censored: series.map(\.censored),
         ratio: first.latencySteps == 0 ? nil : Double(last.latencySteps) / Double(first.latencySteps),
-        decayRate: decayRate(reversals: reversals.map(Double.init), latencies: latencies.map(Double.init)))
+        decayRate: decayRate(reversals: reversals.map(Double.init), latencies: latencies.map(Double.init)),
+        unit: group.unit)
     }
   }
 

@@ -6,8 +6,14 @@
 
 import Records
 
+/// What a switch's latencies count: optimizer steps (probes) or trials (frozen stream phases).
+public enum SwitchUnit: String, Sendable, Hashable {
+  case steps, trials
+}
+
 /// One reversal: a stream of a new phase whose target differs from what its items were last
-/// trained on (with the same password state).
+/// trained on (with the same password state). For `unit == .trials` (frozen phases in `context
+/// stream`, see `Trials`) every `…Steps` field counts trials and the errors are per lane.
 public struct SwitchMetric: Sendable, Hashable {
   public var key: RunKey
   public var phaseIndex: Int
@@ -36,13 +42,15 @@ public struct SwitchMetric: Sendable, Hashable {
   /// the old and new answers differ on every item; nil where acc_old is not measured).
   public var oldAnswerErrors: Double?
   public var otherErrors: Double?
+  public var unit: SwitchUnit
 
   public init(
     key: RunKey, phaseIndex: Int, phase: String, repeatIndex: Int?, set: String, password: Bool,
     oldTarget: String, newTarget: String, latencySteps: Int, latencyExamples: Int, censored: Bool,
     latency50Steps: Int?, latency80Steps: Int?, perseverationSteps: Int?,
-    oldAnswerErrors: Double?, otherErrors: Double?
+    oldAnswerErrors: Double?, otherErrors: Double?, unit: SwitchUnit = .steps
   ) {
+    self.unit = unit
     self.key = key
     self.phaseIndex = phaseIndex
     self.phase = phase
@@ -113,7 +121,9 @@ public struct LearningSetMetric: Sendable, Hashable {
   public var newTarget: String
   /// Reversal indices (the repeat indices, 1-based), ascending, and each one's latency.
   public var reversals: [Int]
+  /// In `unit`.
   public var latencySteps: [Int]
+  public var unit: SwitchUnit
   public var censored: [Bool]
   /// Last latency over first; nil when the first is 0.
   public var ratio: Double?
@@ -123,7 +133,8 @@ public struct LearningSetMetric: Sendable, Hashable {
 
   public init(key: RunKey, phase: String, set: String, password: Bool, oldTarget: String,
               newTarget: String, reversals: [Int], latencySteps: [Int], censored: [Bool],
-              ratio: Double?, decayRate: Double?) {
+              ratio: Double?, decayRate: Double?, unit: SwitchUnit = .steps) {
+    self.unit = unit
     self.key = key
     self.phase = phase
     self.set = set

@@ -3,6 +3,10 @@
 //
 // - Undefined values (nil: latency50 never reached, gap_recovered without a gap, …) are left
 //   out; `n` counts the values aggregated.
+// - Switches of frozen stream phases count trials: `latency_trials` etc. instead of `…_steps`;
+//   their lanes' reversals give `reversal_trials_to_criterion` (median over lanes),
+//   `reversal_errors` (mean per lane) and `one_trial_reversals` (share of lanes), per run, with
+//   the reversed streams' sets joined by "+" as the set.
 // - Latencies (`latency_steps`, `latency_examples`) of a group holding any censored switch are
 //   summarised by order statistics only (mean and interval empty); `censored` is 1 or 0 per
 //   switch, so its mean is the share censored.
@@ -29,7 +33,9 @@ public enum Summary {
   /// The metrics of the summary, in row order.
   public static let metrics = [
     "latency_steps", "latency_examples", "censored", "latency50_steps", "latency80_steps",
-    "perseveration_steps", "old_answer_errors", "other_errors",
+    "perseveration_steps", "latency_trials", "latency50_trials", "latency80_trials",
+    "perseveration_trials", "old_answer_errors", "other_errors",
+    "reversal_trials_to_criterion", "reversal_errors", "one_trial_reversals",
     "learning_set_ratio", "learning_set_decay",
     "truth_start", "truth_end", "truth_peak", "truth_strong", "gap_recovered", "half_change_step",
   ]
@@ -76,14 +82,23 @@ public enum Summary {
         let row = { (metric: String, value: Double?, censored: Bool) in
           add(run, metric, s.phaseIndex, label, s.set, s.password, value, censored: censored)
         }
-        row("latency_steps", Double(s.latencySteps), s.censored)
+        let unit = s.unit.rawValue
+        row("latency_\(unit)", Double(s.latencySteps), s.censored)
         row("latency_examples", Double(s.latencyExamples), s.censored)
         row("censored", s.censored ? 1 : 0, false)
-        row("latency50_steps", s.latency50Steps.map(Double.init), false)
-        row("latency80_steps", s.latency80Steps.map(Double.init), false)
-        row("perseveration_steps", s.perseverationSteps.map(Double.init), false)
+        row("latency50_\(unit)", s.latency50Steps.map(Double.init), false)
+        row("latency80_\(unit)", s.latency80Steps.map(Double.init), false)
+        row("perseveration_\(unit)", s.perseverationSteps.map(Double.init), false)
         row("old_answer_errors", s.oldAnswerErrors, false)
         row("other_errors", s.otherErrors, false)
+      }
+      for r in run.reversals {
+        // Per run: the median over lanes, the mean errors per lane, the share of one-trial lanes.
+        let label = labels[r.phaseIndex] ?? r.phase
+        add(run, "reversal_trials_to_criterion", r.phaseIndex, label, r.sets, r.password,
+            r.medianTrialsToCriterion, censored: r.censoredLanes > 0)
+        add(run, "reversal_errors", r.phaseIndex, label, r.sets, r.password, r.meanErrors)
+        add(run, "one_trial_reversals", r.phaseIndex, label, r.sets, r.password, r.oneTrialShare)
       }
       for l in run.learningSets {
         // Learning-set rows sort with the first phase of their series.

@@ -13,7 +13,8 @@
 // Agreement with a target at a probe: `acc_target` where the probe is trained on it, else
 // `acc_truth` / `acc_taboo`; a `random` target is measured only where it is trained.
 // A run of K probes must lie inside the phase: a run cut short by the phase's end does not count
-// (as in the trainer's `until criterion`).
+// (as in the trainer's `until criterion`). Frozen phases in `context stream` are measured by
+// their trials instead (`Trials`).
 
 import Records
 
@@ -25,6 +26,13 @@ public enum Switches {
     let byPhase = Dictionary(grouping: run.probes, by: \.phaseIndex)
     for phase in run.phases {
       let probes = byPhase[phase.index] ?? []
+      if phase.trials > 0 {
+        // Frozen stream phases are measured trial by trial (`Trials`); their streams were shown.
+        for stream in phase.streams {
+          lastTarget[PairKey(set: stream.set, password: stream.password)] = stream.target
+        }
+        continue
+      }
       var candidates: [(pair: PairKey, old: String, new: String)] = []
       let streamPairs = Set(phase.streams.map { PairKey(set: $0.set, password: $0.password) })
       for stream in phase.streams {

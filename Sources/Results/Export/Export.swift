@@ -1,5 +1,6 @@
-// `taboo export`: a batch as tidy CSV (DESIGN §7), five files with exactly the columns listed
-// there, the run key's parameters (sweep values and `--set` values, in key order) after `run`
+// `taboo export`: a batch as tidy CSV (DESIGN §7), five files with the columns listed there
+// (`switches.csv` with four more at the end, for latencies in trials), and `trials.csv` for the
+// trials of frozen phases in `context stream` mode (header only when there are none); the run key's parameters (sweep values and `--set` values, in key order) after `run`
 // and `seed`. `run` numbers runs 1, 2, … in sweep order (`RunKey.sweepOrder`): the same batch
 // always gets the same numbers. Probes are written as the runs are read, one run at a time.
 
@@ -26,10 +27,17 @@ public enum Export {
     "phase_index", "phase", "repeat", "set", "password", "old_target", "new_target", "latency_steps",
     "latency_examples", "censored", "latency50_steps", "latency80_steps", "perseveration_steps",
     "old_answer_errors", "other_errors",
+    // Frozen phases in `context stream` count trials; their `…_steps` columns are then empty.
+    "latency_trials", "latency50_trials", "latency80_trials", "perseveration_trials",
   ]
   public static let transferColumns = [
     "phase_index", "phase", "set", "password", "truth_start", "truth_end", "truth_peak", "truth_strong",
     "gap_recovered", "half_change_step",
+  ]
+  /// `trials.csv`: every trial of frozen phases in `context stream` mode (DESIGN §5).
+  public static let trialsColumns = [
+    "phase_index", "phase", "repeat", "trial", "lane", "set", "password", "item", "target", "answer",
+    "target_answer", "old_answer", "truth_answer", "taboo_answer", "correct",
   ]
   public static let summaryColumns = [
     "metric", "phase", "set", "password", "n", "median", "q25", "q75", "mean", "ci_low", "ci_high",
@@ -65,6 +73,7 @@ public enum Export {
     for key in keys { for p in key.parameters where !names.contains(p.name) { names.append(p.name) } }
 
     let probes = try CSVWriter(path: path("probes.csv"), columns: header(probesColumns, parameters: names))
+    let trials = try CSVWriter(path: path("trials.csv"), columns: header(trialsColumns, parameters: names))
     let analysis = try BatchAnalysis.analyze(store) { run, number in
       let prefix = keyFields(run.key, number: number, names: names)
       let labels = Dictionary(uniqueKeysWithValues: run.phases.map { ($0.index, $0) })
@@ -77,10 +86,24 @@ public enum Export {
           .number(probe.loss),
         ])
       }
+      for trial in run.trials {
+        let phase = labels[trial.phaseIndex]
+        let stream = phase.flatMap { $0.streams.indices.contains(trial.stream) ? $0.streams[trial.stream] : nil }
+        try trials.write(prefix + [
+          .integer(trial.phaseIndex), .string(phase?.name), .integer(phase?.repeatIndex),
+          .integer(trial.trial), .integer(trial.lane), .string(stream?.set), .bool(stream?.password),
+          .integer(trial.item), .string(stream?.target), .integer(trial.answer),
+          .integer(trial.targetAnswer), .integer(trial.oldAnswer), .integer(trial.truthAnswer),
+          .integer(trial.tabooAnswer), .bool(trial.correct),
+        ])
+      }
     }
     try probes.close()
+    try trials.close()
     let written = try write(analysis, to: directory, parameters: names)
-    return Report(directory: directory, files: written + [("probes.csv", probes.rows)], analysis: analysis)
+    return Report(directory: directory,
+                  files: written + [("probes.csv", probes.rows), ("trials.csv", trials.rows)],
+                  analysis: analysis)
       .sortedFiles()
   }
 
@@ -101,11 +124,15 @@ public enum Export {
         .integer(record.divergedStep),
       ])
       for s in run.switches {
+        let steps = s.unit == .steps, trials = s.unit == .trials
         try switches.write(prefix + [
           .integer(s.phaseIndex), .string(s.phase), .integer(s.repeatIndex), .string(s.set), .bool(s.password),
-          .string(s.oldTarget), .string(s.newTarget), .integer(s.latencySteps), .integer(s.latencyExamples),
-          .bool(s.censored), .integer(s.latency50Steps), .integer(s.latency80Steps),
-          .integer(s.perseverationSteps), .number(s.oldAnswerErrors), .number(s.otherErrors),
+          .string(s.oldTarget), .string(s.newTarget), .integer(steps ? s.latencySteps : nil),
+          .integer(s.latencyExamples), .bool(s.censored), .integer(steps ? s.latency50Steps : nil),
+          .integer(steps ? s.latency80Steps : nil), .integer(steps ? s.perseverationSteps : nil),
+          .number(s.oldAnswerErrors), .number(s.otherErrors),
+          .integer(trials ? s.latencySteps : nil), .integer(trials ? s.latency50Steps : nil),
+          .integer(trials ? s.latency80Steps : nil), .integer(trials ? s.perseverationSteps : nil),
         ])
       }
       for t in run.transfers {
@@ -141,7 +168,7 @@ public enum Export {
 extension Export.Report {
   /// Files in DESIGN §7 order.
   func sortedFiles() -> Self {
-    let order = ["runs.csv", "probes.csv", "switches.csv", "transfer.csv", "summary.csv"]
+    let order = ["runs.csv", "probes.csv", "trials.csv", "switches.csv", "transfer.csv", "summary.csv"]
     var copy = self
     copy.files.sort { (order.firstIndex(of: $0.name) ?? 9) < (order.firstIndex(of: $1.name) ?? 9) }
     return copy
