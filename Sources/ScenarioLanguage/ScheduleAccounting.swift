@@ -2,6 +2,9 @@
 // known. A phase's examples are the union of its streams' (item, password, target) triples;
 // `N epochs` are N passes over that union, each pass ⌈union / batch⌉ steps, the last batch of a
 // pass possibly smaller; `N steps` take batches in the same order, pass after pass.
+// In `context stream W` a step presents a window of W examples in each of `batch` lanes (all of
+// them full: the order wraps into the next pass), so it takes batch·W examples, and a frozen
+// phase of N trials presents N examples in each lane.
 
 /// The step and example counts of one run.
 public struct ScheduleAccounting: Sendable, Equatable {
@@ -38,13 +41,22 @@ public struct ScheduleAccounting: Sendable, Equatable {
       name == "wrong" ? wrong : analysis.value(of: name == "all" ? .all : .named(name))
     }
 
+    let window: Int? = if case .stream(let w) = scenario.context { w } else { nil }
     var phases: [PhaseCounts] = []
+    var lanes: Int? = nil
     var steps = (0, 0)
     var examples = (0, 0)
     for phase in scenario.phases {
       let union = ScheduleAccounting.union(phase.streams, value: value, analysis: analysis)
       let batch: Int? = if case .size(let n) = phase.training.batch { n } else { nil }
-      let counts = ScheduleAccounting.counts(phase, union: union, batch: batch)
+      let counts: PhaseCounts
+      if let window {
+        // Lanes: the phase's batch (the union for `batch all`); frozen phases keep the lanes.
+        if !phase.frozen || lanes == nil { lanes = batch }
+        counts = ScheduleAccounting.streamCounts(phase, union: union, lanes: lanes, window: window)
+      } else {
+        counts = ScheduleAccounting.counts(phase, union: union, batch: batch)
+      }
       phases.append(counts)
       if !phase.frozen {
         steps = (saturatingAdd(steps.0, counts.steps.fewest), saturatingAdd(steps.1, counts.steps.most))
@@ -111,6 +123,42 @@ public struct ScheduleAccounting: Sendable, Equatable {
     case .trials:
       steps = SetSizeBounds(exactly: 0)
       examples = SetSizeBounds(fewest: length.lowerBound, most: length.upperBound)
+    }
+    if phase.frozen { steps = SetSizeBounds(exactly: 0) }
+    let variable: Bool
+    switch phase.length {
+    case .steps, .epochs, .trials: variable = false
+    default: variable = true
+    }
+    return PhaseCounts(examplesPerEpoch: union, steps: steps, examples: examples, isVariable: variable)
+  }
+
+  /// A phase in `context stream W`: `lanes` streams (nil: as many as the union has examples).
+  static func streamCounts(_ phase: ResolvedScenario.Phase, union: SetSizeBounds, lanes: Int?, window: Int)
+    -> PhaseCounts
+  {
+    let length = phase.length.bounds
+    let lanes = lanes.map { SetSizeBounds(exactly: $0) } ?? SetSizeBounds(fewest: max(union.fewest, 1), most: max(union.most, 1))
+    var steps = SetSizeBounds(exactly: 0)
+    var examples: SetSizeBounds
+    switch phase.length.unit {
+    case .steps:
+      steps = SetSizeBounds(fewest: length.lowerBound, most: length.upperBound)
+      examples = SetSizeBounds(
+        fewest: saturatingMultiply(length.lowerBound, saturatingMultiply(lanes.fewest, window)),
+        most: saturatingMultiply(length.upperBound, saturatingMultiply(lanes.most, window)))
+    case .epochs:
+      func perEpoch(_ u: Int, _ l: Int) -> Int { max(1, (u + l * window - 1) / (l * window)) }
+      steps = SetSizeBounds(
+        fewest: saturatingMultiply(length.lowerBound, perEpoch(max(union.fewest, 1), lanes.most)),
+        most: saturatingMultiply(length.upperBound, perEpoch(max(union.most, 1), lanes.fewest)))
+      examples = SetSizeBounds(
+        fewest: saturatingMultiply(steps.fewest, saturatingMultiply(lanes.fewest, window)),
+        most: saturatingMultiply(steps.most, saturatingMultiply(lanes.most, window)))
+    case .trials:
+      examples = SetSizeBounds(
+        fewest: saturatingMultiply(length.lowerBound, lanes.fewest),
+        most: saturatingMultiply(length.upperBound, lanes.most))
     }
     if phase.frozen { steps = SetSizeBounds(exactly: 0) }
     let variable: Bool

@@ -156,7 +156,7 @@ struct AnalyzeCommand: Command {
       if groups[r.phase] == nil { order.append(r.phase) }
       groups[r.phase, default: []].append(r)
     }
-    let widths = [16, 8, 9, 7, 19, 19, 10]
+    let widths = [16, 6, 9, 6, 27, 15, 9]
     var lines = ["Reversals in frozen stream phases (per lane: one lane is one stream; pooled over runs and repetitions)"]
     lines.append(Table.row(["phase", "sets", "reversals", "lanes", "trials to criterion", "errors per lane",
                             "one-trial"], widths, rightAligned: []))

@@ -212,12 +212,16 @@ struct ExplainCommand: Command {
     case .reset: lines.append("context    reset: every example starts from a zero hidden state")
     case .stream(let w):
       lines.append(
-        "context    stream: one continuous sequence per phase, backpropagation truncated every \(w) examples")
+        "context    stream: \(lanesText(scenario.training.batch)) (continuous streams side by side), "
+          + "each example followed by its answer;\n"
+          + "           a step is a window of \(w) examples per lane, backpropagated alone, the state carried on")
     }
     if let probe = scenario.probe {
       lines.append(
         "probes     every \(probe.everySteps) steps on \(probe.sets.joined(separator: ", "))"
-          + (world.password ? ", each with and without password" : "") + ", and the trained streams")
+          + (world.password ? ", each with and without password" : "") + ", and the trained streams"
+          + ({ if case .stream(let w) = scenario.context { return "; each item after lane 0's last \(w) examples" }
+               return "" }()))
     } else {
       lines.append("probes     none")
     }
@@ -225,6 +229,14 @@ struct ExplainCommand: Command {
       "criterion  \(number(scenario.criterion.fraction * 100))% agreement at \(scenario.criterion.probes) probes in a row"
     )
     return lines
+  }
+
+  /// The number of lanes in stream mode: the train block's batch.
+  static func lanesText(_ batch: ResolvedScenario.Batch) -> String {
+    switch batch {
+    case .all: return "a lane per example of each phase"
+    case .size(let n): return n == 1 ? "1 lane" : "\(n) lanes"
+    }
   }
 
   static func training(_ settings: ResolvedScenario.TrainingSettings) -> String {
@@ -295,12 +307,16 @@ struct ExplainCommand: Command {
       if overrides.keepOptimizer == true { settings.append("keeps the optimizer state") }
       if !settings.isEmpty { lines.append("\(indent)\(settings.joined(separator: "; "))") }
       if !phase.streams.isEmpty {
-        let unit = phase.length.unit == .trials ? "trials" : "examples"
+        let unit = phase.length.unit == .trials ? "examples presented, no weight update" : "examples"
         let steps = phase.frozen ? "no optimizer steps" : "\(bounds(counts.steps)) steps"
         let perEpoch = counts.examplesPerEpoch
+        let length = phase.length.unit == .trials
+          ? "\(bounds(SetSizeBounds(fewest: phase.length.bounds.lowerBound, most: phase.length.bounds.upperBound))) trials"
+            + " (one example per lane each)"
+          : steps
         lines.append(
           "\(indent)\(bounds(perEpoch)) example\(perEpoch == SetSizeBounds(exactly: 1) ? "" : "s") per epoch; "
-            + "\(steps); \(bounds(counts.examples)) \(unit)")
+            + "\(length); \(bounds(counts.examples)) \(unit)")
       }
     }
     let variable = accounting.phases.contains(where: \.isVariable)
