@@ -17,7 +17,8 @@ while [ $# -gt 0 ]; do
 done
 if [ ${#files[@]} -eq 0 ]; then
   files=(scenarios/weak-sample-unlocking.taboo scenarios/unlocking-controls.taboo
-         scenarios/serial-reversal.taboo scenarios/two-items.taboo)
+         scenarios/serial-reversal.taboo scenarios/two-items.taboo
+         scenarios/in-context-reversal.taboo scenarios/weight-space-reversal.taboo)
 fi
 
 scripts/install-deps
