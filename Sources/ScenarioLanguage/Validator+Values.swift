@@ -345,6 +345,8 @@ extension Validator {
     guard let modelSpec = model, let entry = syntax.model else { return }
     let model = modelSpec.resolved(values)
     let globalBatch = training.batch.resolved(values)
+    var window: Int? = nil
+    if case .stream(let w) = context { window = wholeNumber(w.value(values)) }
     var batch = 1
     for (_, phase) in phasePairs {
       var union = 0
@@ -360,11 +362,10 @@ extension Validator {
       let phaseBatch = phase.overrides.batch?.resolved(values) ?? globalBatch
       switch phaseBatch {
       case .all: batch = max(batch, union)
-      case .size(let n): batch = max(batch, min(n, max(union, 1)))
+      // In stream mode the batch is the number of lanes, which the union does not bound.
+      case .size(let n): batch = max(batch, window == nil ? min(n, max(union, 1)) : n)
       }
     }
-    var window: Int? = nil
-    if case .stream(let w) = context { window = wholeNumber(w.value(values)) }
     let estimate = MemoryEstimate(
       cell: model.cell, hidden: model.hidden, embedding: model.embedding, vocabulary: world.vocabulary,
       classes: world.classes, sequenceLength: world.sequenceLength, batch: batch, items: world.items,
