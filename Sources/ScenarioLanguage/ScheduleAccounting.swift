@@ -124,13 +124,7 @@ public struct ScheduleAccounting: Sendable, Equatable {
       steps = SetSizeBounds(exactly: 0)
       examples = SetSizeBounds(fewest: length.lowerBound, most: length.upperBound)
     }
-    if phase.frozen { steps = SetSizeBounds(exactly: 0) }
-    let variable: Bool
-    switch phase.length {
-    case .steps, .epochs, .trials: variable = false
-    default: variable = true
-    }
-    return PhaseCounts(examplesPerEpoch: union, steps: steps, examples: examples, isVariable: variable)
+    return finished(phase, union: union, steps: steps, examples: examples)
   }
 
   /// A phase in `context stream W`: `lanes` streams (nil: as many as the union has examples).
@@ -160,13 +154,20 @@ public struct ScheduleAccounting: Sendable, Equatable {
         fewest: saturatingMultiply(length.lowerBound, lanes.fewest),
         most: saturatingMultiply(length.upperBound, lanes.most))
     }
-    if phase.frozen { steps = SetSizeBounds(exactly: 0) }
+    return finished(phase, union: union, steps: steps, examples: examples)
+  }
+
+  /// The counts of a phase: no steps when frozen; variable when its length is drawn or ends early.
+  private static func finished(
+    _ phase: ResolvedScenario.Phase, union: SetSizeBounds, steps: SetSizeBounds, examples: SetSizeBounds
+  ) -> PhaseCounts {
     let variable: Bool
     switch phase.length {
     case .steps, .epochs, .trials: variable = false
     default: variable = true
     }
-    return PhaseCounts(examplesPerEpoch: union, steps: steps, examples: examples, isVariable: variable)
+    return PhaseCounts(examplesPerEpoch: union, steps: phase.frozen ? SetSizeBounds(exactly: 0) : steps,
+                       examples: examples, isVariable: variable)
   }
 
   /// The smallest and largest of `f` over union sizes in `bounds` (f is not monotone).
