@@ -10,6 +10,8 @@ import LinearAlgebra
 import Networks
 import Randomness
 
+// Before any AVX2 code of LinearAlgebra/Networks runs: refuse a CPU without AVX2/FMA.
+CPUGuard.check()
 BLAS.useBestKernels()
 BLAS.threads = 1
 
