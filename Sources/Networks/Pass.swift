@@ -20,6 +20,9 @@ struct Pass {
   let initialState: Bool
   /// ∂loss/∂h_t from the readout arrives at every step, or only at the last.
   let everyPosition: Bool
+  /// Token inputs (T, B): the input projection of position (t, row) is row `tokens[t·B + row]` of
+  /// `workspace.projections`, and ∂loss/∂gx goes to `workspace.dTokens`. nil for dense inputs.
+  let tokens: UnsafePointer<Int32>?
 
   /// Rows (B × ·) of time step t in a time-major buffer of row width `width`.
   @inline(__always)
@@ -44,6 +47,14 @@ struct Pass {
     BLAS.gemm(.none, .none, m: batch, n: hidden, k: gateWidth,
               a: dGates, lda: gateWidth, b: recurrentWeights, ldb: hidden,
               beta: 1, c: dhPrev, ldc: hidden)
+  }
+
+  /// The input projection W_ih x (G·H values) of sequence `row` at step t: a row of the token
+  /// projections, or of gx.
+  @inline(__always)
+  func inputProjection(step t: Int, row: Int) -> UnsafeMutablePointer<Float> {
+    if let tokens { return workspace.projections + Int(tokens[t * batch + row]) * gateWidth }
+    return workspace.gx + (t * batch + row) * gateWidth
   }
 
   /// ∂loss/∂h_t arriving from the readout at step t, or nil.

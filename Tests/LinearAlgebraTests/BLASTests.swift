@@ -61,9 +61,9 @@ struct CPUGuardTests {
     #expect(CPUGuard.refusal(cpuFlags: skylake, required: required) == nil)
     #expect(CPUGuard.refusal(cpuFlags: " fma\tavx2 ", required: required) == nil)
     let old = try #require(CPUGuard.refusal(cpuFlags: "fpu sse sse2 ssse3 avx", required: required))
-    #expect(old.contains("lacks avx2, fma") && !old.contains("\n"))
+    #expect(old.contains("(it lacks avx2, fma)") && !old.contains("\n"))
     let noFMA = try #require(CPUGuard.refusal(cpuFlags: "sse2 avx avx2", required: required))
-    #expect(noFMA.contains("lacks fma") && !noFMA.contains("avx2,"))
+    #expect(noFMA.contains("(it lacks fma)"))
     // Unknown flags (not Linux) and a baseline build accept every CPU.
     #expect(CPUGuard.refusal(cpuFlags: nil, required: required) == nil)
     #expect(CPUGuard.refusal(cpuFlags: "sse2", required: []) == nil)
