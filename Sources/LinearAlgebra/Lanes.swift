@@ -26,7 +26,7 @@ extension Lanes {
   }
 
   /// Loads `min(count, Lanes.scalarCount)` values from `p`; missing lanes are zero.
-  @inlinable @inline(__always)
+  @_transparent
   public static func load(_ p: UnsafePointer<Float>, count: Int) -> Lanes {
     if count >= Lanes.scalarCount { return UnsafeRawPointer(p).loadUnaligned(as: Lanes.self) }
     var v = Lanes()
@@ -35,7 +35,7 @@ extension Lanes {
   }
 
   /// Stores the first `min(count, Lanes.scalarCount)` lanes to `p`.
-  @inlinable @inline(__always)
+  @_transparent
   public func store(to p: UnsafeMutablePointer<Float>, count: Int) {
     if count >= Lanes.scalarCount {
       UnsafeMutableRawPointer(p).storeBytes(of: self, as: Lanes.self)
@@ -48,7 +48,7 @@ extension Lanes {
 extension Activation {
   /// a·b + c, fused (one rounding) where the code generation has FMA (`TABOO_FMA`, arm64), else
   /// a product and a sum. The scalar kernels use the same rule, so lanes and scalars agree.
-  @inlinable @inline(__always)
+  @_transparent
   public static func multiplyAdd(_ a: Lanes, _ b: Lanes, _ c: Lanes) -> Lanes {
     #if TABOO_FMA || arch(arm64)
     c.addingProduct(a, b)
@@ -58,7 +58,7 @@ extension Activation {
   }
 
   /// e^x lane by lane; same algorithm and accuracy as the scalar `exp`, NaN stays NaN.
-  @inlinable @inline(__always)
+  @_transparent
   public static func exp(_ x: Lanes) -> Lanes {
     let clamped = x.replacing(with: -87.3, where: x .< -87.3).replacing(with: 88.3, where: x .> 88.3)
     let shifter = Lanes(repeating: 12_582_912)
@@ -78,12 +78,12 @@ extension Activation {
     return p * scale
   }
 
-  @inlinable @inline(__always)
+  @_transparent
   public static func sigmoid(_ x: Lanes) -> Lanes {
     1 / (1 + exp(-x))
   }
 
-  @inlinable @inline(__always)
+  @_transparent
   public static func tanh(_ x: Lanes) -> Lanes {
     let negative = x .< 0
     let a = x.replacing(with: -x, where: negative)

@@ -32,24 +32,37 @@ enum GRU {
         let hr = UnsafePointer(recurrent + row * recurrentStride)
         let g = gates + row * gw
         let hp = hPrev + row * h, hn = hNew + row * h, sn = ghn + row * h
-        Lanes.blocks(h) { j, k in
-          let r = Activation.sigmoid(
-            Lanes.load(xr + j, count: k) + Lanes.load(hr + j, count: k) + Lanes.load(bias + j, count: k))
-          let z = Activation.sigmoid(
-            Lanes.load(xr + h + j, count: k) + Lanes.load(hr + h + j, count: k)
-              + Lanes.load(bias + h + j, count: k))
-          let recurrentN = Lanes.load(hr + 2 * h + j, count: k) + Lanes.load(bhn + j, count: k)
-          let n = Activation.tanh(
-            Activation.multiplyAdd(
-              r, recurrentN, Lanes.load(xr + 2 * h + j, count: k) + Lanes.load(bias + 2 * h + j, count: k)))
-          r.store(to: g + j, count: k)
-          z.store(to: g + h + j, count: k)
-          n.store(to: g + 2 * h + j, count: k)
-          recurrentN.store(to: sn + j, count: k)
-          Activation.multiplyAdd(z, Lanes.load(hp + j, count: k) - n, n).store(to: hn + j, count: k)
+        var j = 0
+        while j + Lanes.scalarCount <= h {
+          forwardBlock(j, Lanes.scalarCount, h, xr, hr, bias, bhn, g, hp, hn, sn)
+          j += Lanes.scalarCount
         }
+        if j < h { forwardBlock(j, h - j, h, xr, hr, bias, bhn, g, hp, hn, sn) }
       }
     }
+  }
+
+  /// Lanes j..<j+k of one row of the forward step (k = Lanes.scalarCount but for a ragged tail).
+  @_transparent
+  static func forwardBlock(
+    _ j: Int, _ k: Int, _ h: Int, _ xr: UnsafePointer<Float>, _ hr: UnsafePointer<Float>,
+    _ bias: UnsafePointer<Float>, _ bhn: UnsafePointer<Float>, _ g: UnsafeMutablePointer<Float>,
+    _ hp: UnsafePointer<Float>, _ hn: UnsafeMutablePointer<Float>, _ sn: UnsafeMutablePointer<Float>
+  ) {
+    let r = Activation.sigmoid(
+      Lanes.load(xr + j, count: k) + Lanes.load(hr + j, count: k) + Lanes.load(bias + j, count: k))
+    let z = Activation.sigmoid(
+      Lanes.load(xr + h + j, count: k) + Lanes.load(hr + h + j, count: k)
+        + Lanes.load(bias + h + j, count: k))
+    let recurrentN = Lanes.load(hr + 2 * h + j, count: k) + Lanes.load(bhn + j, count: k)
+    let n = Activation.tanh(
+      Activation.multiplyAdd(
+        r, recurrentN, Lanes.load(xr + 2 * h + j, count: k) + Lanes.load(bias + 2 * h + j, count: k)))
+    r.store(to: g + j, count: k)
+    z.store(to: g + h + j, count: k)
+    n.store(to: g + 2 * h + j, count: k)
+    recurrentN.store(to: sn + j, count: k)
+    Activation.multiplyAdd(z, Lanes.load(hp + j, count: k) - n, n).store(to: hn + j, count: k)
   }
 
   /// Fills dgh (T, B, 3H) with ∂loss/∂(W_hh h + b_hh) and dBiasN with the sum of its n block,
@@ -85,33 +98,47 @@ enum GRU {
         }
         let hp = UnsafePointer(hPrev + row * h), d = UnsafePointer(dh + row * h)
         let o = dOut + row * dOutStride, dPrev = dhPrev + row * h
-        Lanes.blocks(h) { j, k in
-          let r = Lanes.load(g + j, count: k), z = Lanes.load(g + h + j, count: k)
-          let n = Lanes.load(g + 2 * h + j, count: k)
-          let dhj = Lanes.load(d + j, count: k) + Lanes.load(o + j, count: k)
-          let dnPre = dhj * (1 - z) * (1 - n * n)
-          let dzPre = dhj * (Lanes.load(hp + j, count: k) - n) * z * (1 - z)
-          let drPre = dnPre * Lanes.load(sn + j, count: k) * r * (1 - r)
-          let dhn = dnPre * r
-          drPre.store(to: dr + j, count: k)
-          dzPre.store(to: dr + h + j, count: k)
-          dhn.store(to: dr + 2 * h + j, count: k)
-          (Lanes.load(dbn + j, count: k) + dhn).store(to: dbn + j, count: k)
-          if accumulate {
-            (Lanes.load(dx + j, count: k) + drPre).store(to: dx + j, count: k)
-            (Lanes.load(dx + h + j, count: k) + dzPre).store(to: dx + h + j, count: k)
-            (Lanes.load(dx + 2 * h + j, count: k) + dnPre).store(to: dx + 2 * h + j, count: k)
-          } else {
-            drPre.store(to: dx + j, count: k)
-            dzPre.store(to: dx + h + j, count: k)
-            dnPre.store(to: dx + 2 * h + j, count: k)
-          }
-          (dhj * z).store(to: dPrev + j, count: k)
+        var j = 0
+        while j + Lanes.scalarCount <= h {
+          backwardBlock(j, Lanes.scalarCount, h, accumulate, g, sn, hp, d, o, dr, dbn, dx, dPrev)
+          j += Lanes.scalarCount
         }
+        if j < h { backwardBlock(j, h - j, h, accumulate, g, sn, hp, d, o, dr, dbn, dx, dPrev) }
       }
       guard t > 0 else { break }
       p.addRecurrentGradient(of: dgh, into: dhPrev)
       swap(&dh, &dhPrev)
     }
+  }
+
+  /// Lanes j..<j+k of one row of the backward step.
+  @_transparent
+  static func backwardBlock(
+    _ j: Int, _ k: Int, _ h: Int, _ accumulate: Bool, _ g: UnsafePointer<Float>,
+    _ sn: UnsafePointer<Float>, _ hp: UnsafePointer<Float>, _ d: UnsafePointer<Float>,
+    _ o: UnsafePointer<Float>, _ dr: UnsafeMutablePointer<Float>, _ dbn: UnsafeMutablePointer<Float>,
+    _ dx: UnsafeMutablePointer<Float>, _ dPrev: UnsafeMutablePointer<Float>
+  ) {
+    let r = Lanes.load(g + j, count: k), z = Lanes.load(g + h + j, count: k)
+    let n = Lanes.load(g + 2 * h + j, count: k)
+    let dhj = Lanes.load(d + j, count: k) + Lanes.load(o + j, count: k)
+    let dnPre = dhj * (1 - z) * (1 - n * n)
+    let dzPre = dhj * (Lanes.load(hp + j, count: k) - n) * z * (1 - z)
+    let drPre = dnPre * Lanes.load(sn + j, count: k) * r * (1 - r)
+    let dhn = dnPre * r
+    drPre.store(to: dr + j, count: k)
+    dzPre.store(to: dr + h + j, count: k)
+    dhn.store(to: dr + 2 * h + j, count: k)
+    (Lanes.load(dbn + j, count: k) + dhn).store(to: dbn + j, count: k)
+    if accumulate {
+      (Lanes.load(dx + j, count: k) + drPre).store(to: dx + j, count: k)
+      (Lanes.load(dx + h + j, count: k) + dzPre).store(to: dx + h + j, count: k)
+      (Lanes.load(dx + 2 * h + j, count: k) + dnPre).store(to: dx + 2 * h + j, count: k)
+    } else {
+      drPre.store(to: dx + j, count: k)
+      dzPre.store(to: dx + h + j, count: k)
+      dnPre.store(to: dx + 2 * h + j, count: k)
+    }
+    (dhj * z).store(to: dPrev + j, count: k)
   }
 }
