@@ -57,6 +57,16 @@ extension Activation {
     #endif
   }
 
+  /// √|x| lane by lane. Written per lane on the magnitude because that form compiles to one
+  /// vector square root; `Lanes.squareRoot()` and `Float.squareRoot()` become a libm call per
+  /// lane (they keep errno for negative inputs).
+  @_transparent
+  public static func squareRoot(ofMagnitude x: Lanes) -> Lanes {
+    var result = Lanes()
+    for i in 0..<Lanes.scalarCount { result[i] = Swift.abs(x[i]).squareRoot() }
+    return result
+  }
+
   /// e^x lane by lane; same algorithm and accuracy as the scalar `exp`, NaN stays NaN.
   @_transparent
   public static func exp(_ x: Lanes) -> Lanes {
