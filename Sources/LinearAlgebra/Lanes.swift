@@ -1,5 +1,8 @@
 // Eight or sixteen Float32 lanes at a time (see `Lanes`): the activations of Activations.swift on
 // SIMD vectors, plus loads and stores that handle a ragged tail, so each gate loop is written once.
+// The kernels call their per-block function (marked @_transparent, so always inlined) with the
+// constant Lanes.scalarCount for the full blocks, where the ragged branches fold away, and once
+// more for the tail; a closure-taking helper for this was outlined by the optimizer.
 
 /// The vector type of the elementwise kernels. With AVX2 code generation (`TABOO_AVX2`, set by
 /// Package.swift on x86-64 Linux) eight lanes are one ymm register and every operation, selects
@@ -12,19 +15,6 @@ public typealias Lanes = SIMD16<Float>
 #endif
 
 extension Lanes {
-  /// Calls `body(j, k)` for j = 0, L, 2L, … below `count` (L = Lanes.scalarCount), k = min(L,
-  /// count − j) the lanes in use. The full blocks pass the constant L, so after inlining their
-  /// loads and stores are plain vector moves; only the ragged tail takes the element-wise path.
-  @inlinable @inline(__always)
-  public static func blocks(_ count: Int, _ body: (_ j: Int, _ k: Int) -> Void) {
-    var j = 0
-    while j + Lanes.scalarCount <= count {
-      body(j, Lanes.scalarCount)
-      j += Lanes.scalarCount
-    }
-    if j < count { body(j, count - j) }
-  }
-
   /// Loads `min(count, Lanes.scalarCount)` values from `p`; missing lanes are zero.
   @_transparent
   public static func load(_ p: UnsafePointer<Float>, count: Int) -> Lanes {

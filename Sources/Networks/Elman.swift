@@ -14,13 +14,23 @@ enum Elman {
       let hNew = p.at(ws.hs, step: t + 1, width: h)
       for row in 0..<b {
         let x = pre + row * h, y = hNew + row * h
-        for j in stride(from: 0, to: h, by: Lanes.scalarCount) {
-          let k = h - j
-          Activation.tanh(Lanes.load(x + j, count: k) + Lanes.load(p.bias + j, count: k))
-            .store(to: y + j, count: k)
+        var j = 0
+        while j + Lanes.scalarCount <= h {
+          forwardBlock(j, Lanes.scalarCount, x, p.bias, y)
+          j += Lanes.scalarCount
         }
+        if j < h { forwardBlock(j, h - j, x, p.bias, y) }
       }
     }
+  }
+
+  @_transparent
+  static func forwardBlock(
+    _ j: Int, _ k: Int, _ x: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
+    _ y: UnsafeMutablePointer<Float>
+  ) {
+    Activation.tanh(Lanes.load(x + j, count: k) + Lanes.load(bias + j, count: k))
+      .store(to: y + j, count: k)
   }
 
   /// Fills dgx (T, B, H) with ∂loss/∂pre_t, walking back from t = T−1.

@@ -20,27 +20,39 @@ enum LSTM {
       for row in 0..<b {
         let g = gx + row * gw
         let cp = cPrev + row * h, cn = cNew + row * h, tn = tcNew + row * h, hn = hNew + row * h
-        for j in stride(from: 0, to: h, by: Lanes.scalarCount) {
-          let k = h - j
-          let i = Activation.sigmoid(Lanes.load(g + j, count: k) + Lanes.load(bias + j, count: k))
-          let f = Activation.sigmoid(
-            Lanes.load(g + h + j, count: k) + Lanes.load(bias + h + j, count: k))
-          let gg = Activation.tanh(
-            Lanes.load(g + 2 * h + j, count: k) + Lanes.load(bias + 2 * h + j, count: k))
-          let o = Activation.sigmoid(
-            Lanes.load(g + 3 * h + j, count: k) + Lanes.load(bias + 3 * h + j, count: k))
-          let c = f * Lanes.load(cp + j, count: k) + i * gg
-          let tcv = Activation.tanh(c)
-          i.store(to: g + j, count: k)
-          f.store(to: g + h + j, count: k)
-          gg.store(to: g + 2 * h + j, count: k)
-          o.store(to: g + 3 * h + j, count: k)
-          c.store(to: cn + j, count: k)
-          tcv.store(to: tn + j, count: k)
-          (o * tcv).store(to: hn + j, count: k)
+        var j = 0
+        while j + Lanes.scalarCount <= h {
+          forwardBlock(j, Lanes.scalarCount, h, g, bias, cp, cn, tn, hn)
+          j += Lanes.scalarCount
         }
+        if j < h { forwardBlock(j, h - j, h, g, bias, cp, cn, tn, hn) }
       }
     }
+  }
+
+  /// Lanes j..<j+k of one row of the forward step (k = Lanes.scalarCount but for a ragged tail).
+  @_transparent
+  static func forwardBlock(
+    _ j: Int, _ k: Int, _ h: Int, _ g: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>,
+    _ cp: UnsafePointer<Float>, _ cn: UnsafeMutablePointer<Float>, _ tn: UnsafeMutablePointer<Float>,
+    _ hn: UnsafeMutablePointer<Float>
+  ) {
+    let i = Activation.sigmoid(Lanes.load(g + j, count: k) + Lanes.load(bias + j, count: k))
+    let f = Activation.sigmoid(
+      Lanes.load(g + h + j, count: k) + Lanes.load(bias + h + j, count: k))
+    let gg = Activation.tanh(
+      Lanes.load(g + 2 * h + j, count: k) + Lanes.load(bias + 2 * h + j, count: k))
+    let o = Activation.sigmoid(
+      Lanes.load(g + 3 * h + j, count: k) + Lanes.load(bias + 3 * h + j, count: k))
+    let c = f * Lanes.load(cp + j, count: k) + i * gg
+    let tcv = Activation.tanh(c)
+    i.store(to: g + j, count: k)
+    f.store(to: g + h + j, count: k)
+    gg.store(to: g + 2 * h + j, count: k)
+    o.store(to: g + 3 * h + j, count: k)
+    c.store(to: cn + j, count: k)
+    tcv.store(to: tn + j, count: k)
+    (o * tcv).store(to: hn + j, count: k)
   }
 
   /// Fills dgx (T, B, 4H) with ∂loss/∂(gate pre-activations), walking back from t = T−1.
@@ -59,24 +71,36 @@ enum LSTM {
         let cp = cPrev + row * h, tcv = tcNow + row * h
         let dhr = dh + row * h, dcr = dc + row * h
         let dhp = dhPrev + row * h, dcp = dcPrev + row * h
-        for j in stride(from: 0, to: h, by: Lanes.scalarCount) {
-          let k = h - j
-          let i = Lanes.load(g + j, count: k), f = Lanes.load(g + h + j, count: k)
-          let gg = Lanes.load(g + 2 * h + j, count: k), og = Lanes.load(g + 3 * h + j, count: k)
-          let tj = Lanes.load(tcv + j, count: k), dhj = Lanes.load(dhr + j, count: k)
-          let dcj = Lanes.load(dcr + j, count: k) + dhj * og * (1 - tj * tj)
-          (dcj * gg * i * (1 - i)).store(to: dg + j, count: k)
-          (dcj * Lanes.load(cp + j, count: k) * f * (1 - f)).store(to: dg + h + j, count: k)
-          (dcj * i * (1 - gg * gg)).store(to: dg + 2 * h + j, count: k)
-          (dhj * tj * og * (1 - og)).store(to: dg + 3 * h + j, count: k)
-          (dcj * f).store(to: dcp + j, count: k)
-          Lanes().store(to: dhp + j, count: k)
+        var j = 0
+        while j + Lanes.scalarCount <= h {
+          backwardBlock(j, Lanes.scalarCount, h, g, dg, cp, tcv, dhr, dcr, dhp, dcp)
+          j += Lanes.scalarCount
         }
+        if j < h { backwardBlock(j, h - j, h, g, dg, cp, tcv, dhr, dcr, dhp, dcp) }
       }
       guard t > 0 else { break }
       p.addRecurrentGradient(of: dgx, into: dhPrev)
       swap(&dh, &dhPrev)
       swap(&dc, &dcPrev)
     }
+  }
+
+  /// Lanes j..<j+k of one row of the backward step.
+  @_transparent
+  static func backwardBlock(
+    _ j: Int, _ k: Int, _ h: Int, _ g: UnsafePointer<Float>, _ dg: UnsafeMutablePointer<Float>,
+    _ cp: UnsafePointer<Float>, _ tcv: UnsafePointer<Float>, _ dhr: UnsafePointer<Float>,
+    _ dcr: UnsafePointer<Float>, _ dhp: UnsafeMutablePointer<Float>, _ dcp: UnsafeMutablePointer<Float>
+  ) {
+    let i = Lanes.load(g + j, count: k), f = Lanes.load(g + h + j, count: k)
+    let gg = Lanes.load(g + 2 * h + j, count: k), og = Lanes.load(g + 3 * h + j, count: k)
+    let tj = Lanes.load(tcv + j, count: k), dhj = Lanes.load(dhr + j, count: k)
+    let dcj = Lanes.load(dcr + j, count: k) + dhj * og * (1 - tj * tj)
+    (dcj * gg * i * (1 - i)).store(to: dg + j, count: k)
+    (dcj * Lanes.load(cp + j, count: k) * f * (1 - f)).store(to: dg + h + j, count: k)
+    (dcj * i * (1 - gg * gg)).store(to: dg + 2 * h + j, count: k)
+    (dhj * tj * og * (1 - og)).store(to: dg + 3 * h + j, count: k)
+    (dcj * f).store(to: dcp + j, count: k)
+    Lanes().store(to: dhp + j, count: k)
   }
 }
