@@ -6,14 +6,15 @@
 // Shapes: the input projection W_ih x_t of a row is a row of gx (T, B, 3H), or for token inputs
 // a row of `projections` (V, 3H); gx holds [r, z, n] after the step. gh (B, 3H) is the step's
 // W_hh h_{t−1}; ghn (T, B, H) keeps W_hn h_{t−1} + b_hn; hs (T+1, B, H).
-// Only what the backward pass reads is kept per step, to spare memory bandwidth.
+// Only what the backward pass reads is kept per step, to spare memory bandwidth, and nothing of
+// it in a forward-only pass (`forBackward: false`).
 
 import LinearAlgebra
 
 enum GRU {
   static func forward(_ p: Pass) {
     let ws = p.workspace, b = p.batch, h = p.hidden, gw = p.gateWidth
-    let bias = p.bias, bhn = p.recurrentBias + 2 * h
+    let bias = p.bias, bhn = p.recurrentBias + 2 * h, keep = p.forBackward
     for t in 0..<p.steps {
       let gates = p.at(ws.gx, step: t, width: gw)
       let ghn = p.at(ws.ghn, step: t, width: h)
@@ -33,11 +34,19 @@ enum GRU {
         let g = gates + row * gw
         let hp = hPrev + row * h, hn = hNew + row * h, sn = ghn + row * h
         var j = 0
-        while j + Lanes.scalarCount <= h {
-          forwardBlock(j, Lanes.scalarCount, h, xr, hr, bias, bhn, g, hp, hn, sn)
-          j += Lanes.scalarCount
+        if keep {
+          while j + Lanes.scalarCount <= h {
+            forwardBlock(j, Lanes.scalarCount, h, xr, hr, bias, bhn, g, hp, hn, sn, keep: true)
+            j += Lanes.scalarCount
+          }
+          if j < h { forwardBlock(j, h - j, h, xr, hr, bias, bhn, g, hp, hn, sn, keep: true) }
+        } else {
+          while j + Lanes.scalarCount <= h {
+            forwardBlock(j, Lanes.scalarCount, h, xr, hr, bias, bhn, g, hp, hn, sn, keep: false)
+            j += Lanes.scalarCount
+          }
+          if j < h { forwardBlock(j, h - j, h, xr, hr, bias, bhn, g, hp, hn, sn, keep: false) }
         }
-        if j < h { forwardBlock(j, h - j, h, xr, hr, bias, bhn, g, hp, hn, sn) }
       }
     }
   }
@@ -47,7 +56,8 @@ enum GRU {
   static func forwardBlock(
     _ j: Int, _ k: Int, _ h: Int, _ xr: UnsafePointer<Float>, _ hr: UnsafePointer<Float>,
     _ bias: UnsafePointer<Float>, _ bhn: UnsafePointer<Float>, _ g: UnsafeMutablePointer<Float>,
-    _ hp: UnsafePointer<Float>, _ hn: UnsafeMutablePointer<Float>, _ sn: UnsafeMutablePointer<Float>
+    _ hp: UnsafePointer<Float>, _ hn: UnsafeMutablePointer<Float>, _ sn: UnsafeMutablePointer<Float>,
+    keep: Bool
   ) {
     let r = Activation.sigmoid(
       Lanes.load(xr + j, count: k) + Lanes.load(hr + j, count: k) + Lanes.load(bias + j, count: k))
@@ -58,10 +68,12 @@ enum GRU {
     let n = Activation.tanh(
       Activation.multiplyAdd(
         r, recurrentN, Lanes.load(xr + 2 * h + j, count: k) + Lanes.load(bias + 2 * h + j, count: k)))
-    r.store(to: g + j, count: k)
-    z.store(to: g + h + j, count: k)
-    n.store(to: g + 2 * h + j, count: k)
-    recurrentN.store(to: sn + j, count: k)
+    if keep {
+      r.store(to: g + j, count: k)
+      z.store(to: g + h + j, count: k)
+      n.store(to: g + 2 * h + j, count: k)
+      recurrentN.store(to: sn + j, count: k)
+    }
     Activation.multiplyAdd(z, Lanes.load(hp + j, count: k) - n, n).store(to: hn + j, count: k)
   }
 

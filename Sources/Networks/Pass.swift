@@ -20,6 +20,8 @@ struct Pass {
   let initialState: Bool
   /// ∂loss/∂h_t from the readout arrives at every step, or only at the last.
   let everyPosition: Bool
+  /// Whether the forward pass stores what only the backward pass reads (gate activations etc.).
+  let forBackward: Bool
   /// Token inputs (T, B): the input projection of position (t, row) is row `tokens[t·B + row]` of
   /// `workspace.projections`, and ∂loss/∂gx goes to `workspace.dTokens`. nil for dense inputs.
   let tokens: UnsafePointer<Int32>?

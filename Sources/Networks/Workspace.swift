@@ -68,6 +68,8 @@ public final class Workspace {
   var supervisedCount = 0
   var usedInitialState = false
   var hadTokens = false
+  /// Whether the last forward pass kept what `backward` reads (false after a forward-only pass).
+  var keptForBackward = false
   private var allocations: [UnsafeMutablePointer<Float>] = []
 
   public init(shape: NetworkShape, capacity: Int, maxSteps: Int) {
