@@ -14,18 +14,21 @@ struct StepBenchmark {
 
   static let steps = 7, embedding = 32, classes = 5, vocabulary = 7
 
-  /// Floating-point operations of the matrix products in one step (2·m·n·k each), the work
-  /// OpenBLAS does; the elementwise gate arithmetic is not counted. Token inputs: the input
-  /// projection is computed for the V embedding rows, not for every position, and the W_ih and
-  /// embedding gradients come from V per-token sums of ∂gates (see Network+Training.swift).
+  /// Floating-point operations of the matrix products of one step as the textbook (and
+  /// PyTorch) computes it (2·m·n·k each); the elementwise gate arithmetic is not counted. This is
+  /// the same count for both sides, so GFLOP/s compare like with like. taboo does fewer: with token
+  /// inputs its input projection and its W_ih and embedding gradients work on the V embedding rows
+  /// instead of all T·B positions (see Network+Training.swift and `taboo-bench shapes`), so its
+  /// figure is an effective rate and may exceed what the sgemm calls themselves achieve.
+  /// benchmarks/batch.sh mirrors this formula.
   static func matrixFlops(cell: CellKind, hidden h: Int, batch b: Int) -> Double {
-    let t = Double(steps), e = Double(embedding), c = Double(classes), v = Double(vocabulary)
+    let t = Double(steps), e = Double(embedding), c = Double(classes)
     let gh = Double(cell.gates * h), hh = Double(h), bb = Double(b)
     let rows = t * bb, recurrentRows = (t - 1) * bb  // h_0 = 0: no W_hh h_0 product
-    let forward = 2 * v * e * gh + 2 * recurrentRows * hh * gh + 2 * rows * hh * c
+    let forward = 2 * rows * e * gh + 2 * recurrentRows * hh * gh + 2 * rows * hh * c
     let backward = 2 * rows * c * hh * 2  // head_W gradient and ∂h from the readout
       + 2 * recurrentRows * gh * hh  // ∂h_{t−1} = dG · W_hh per step
-      + 2 * v * gh * e * 2  // W_ih gradient and ∂embedding from the per-token sums
+      + 2 * rows * gh * e * 2  // W_ih gradient and ∂x
       + 2 * recurrentRows * gh * hh  // W_hh gradient
     return forward + backward
   }
