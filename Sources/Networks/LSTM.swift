@@ -1,8 +1,9 @@
 // LSTM cell, PyTorch's `nn.LSTM`, gate blocks [i; f; g; o]:
 //   i = σ(·), f = σ(·), g = tanh(·), o = σ(·)   of W_ih x + b_ih + W_hh h + b_hh
 //   c' = f ⊙ c + i ⊙ g;   h' = o ⊙ tanh(c')
-// Shapes: gx (T, B, 4H) holds W_ih x_t on entry and [i, f, g, o] after the step; bias (4H) is
-// b_ih + b_hh;
+// Shapes: the input projection W_ih x_t of a row is a row of gx (T, B, 4H), or for token inputs a
+// row of `projections` (V, 4H) (see Pass.recurrentPart); gx holds [i, f, g, o] after the step;
+// bias (4H) is b_ih + b_hh;
 // cs (T+1, B, H) cell states; tc (T, B, H) tanh(c_t); hs (T+1, B, H).
 
 import LinearAlgebra
@@ -13,19 +14,21 @@ enum LSTM {
     for t in 0..<p.steps {
       let gx = p.at(ws.gx, step: t, width: gw)
       let hPrev = p.at(ws.hs, step: t, width: h)
-      if t > 0 || p.initialState { p.recurrentProjection(of: hPrev, into: gx, beta: 1) }
+      let (recurrent, recurrentStride) = p.recurrentPart(of: hPrev, into: gx, step: t)
       let bias = p.bias
       let cPrev = p.at(ws.cs, step: t, width: h), cNew = p.at(ws.cs, step: t + 1, width: h)
       let tcNew = p.at(ws.tc, step: t, width: h), hNew = p.at(ws.hs, step: t + 1, width: h)
       for row in 0..<b {
         let g = gx + row * gw
+        let xr = UnsafePointer(p.inputProjection(step: t, row: row))
+        let hr = UnsafePointer(recurrent + row * recurrentStride)
         let cp = cPrev + row * h, cn = cNew + row * h, tn = tcNew + row * h, hn = hNew + row * h
         var j = 0
         while j + Lanes.scalarCount <= h {
-          forwardBlock(j, Lanes.scalarCount, h, g, bias, cp, cn, tn, hn)
+          forwardBlock(j, Lanes.scalarCount, h, xr, hr, g, bias, cp, cn, tn, hn)
           j += Lanes.scalarCount
         }
-        if j < h { forwardBlock(j, h - j, h, g, bias, cp, cn, tn, hn) }
+        if j < h { forwardBlock(j, h - j, h, xr, hr, g, bias, cp, cn, tn, hn) }
       }
     }
   }
@@ -33,17 +36,20 @@ enum LSTM {
   /// Lanes j..<j+k of one row of the forward step (k = Lanes.scalarCount but for a ragged tail).
   @_transparent
   static func forwardBlock(
-    _ j: Int, _ k: Int, _ h: Int, _ g: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>,
+    _ j: Int, _ k: Int, _ h: Int, _ xr: UnsafePointer<Float>, _ hr: UnsafePointer<Float>,
+    _ g: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>,
     _ cp: UnsafePointer<Float>, _ cn: UnsafeMutablePointer<Float>, _ tn: UnsafeMutablePointer<Float>,
     _ hn: UnsafeMutablePointer<Float>
   ) {
-    let i = Activation.sigmoid(Lanes.load(g + j, count: k) + Lanes.load(bias + j, count: k))
-    let f = Activation.sigmoid(
-      Lanes.load(g + h + j, count: k) + Lanes.load(bias + h + j, count: k))
-    let gg = Activation.tanh(
-      Lanes.load(g + 2 * h + j, count: k) + Lanes.load(bias + 2 * h + j, count: k))
-    let o = Activation.sigmoid(
-      Lanes.load(g + 3 * h + j, count: k) + Lanes.load(bias + 3 * h + j, count: k))
+    // Gate block q's pre-activation: W_ih x + W_hh h + b (xr and hr may be g itself).
+    @_transparent func pre(_ q: Int) -> Lanes {
+      Lanes.load(xr + q * h + j, count: k) + Lanes.load(hr + q * h + j, count: k)
+        + Lanes.load(bias + q * h + j, count: k)
+    }
+    let i = Activation.sigmoid(pre(0))
+    let f = Activation.sigmoid(pre(1))
+    let gg = Activation.tanh(pre(2))
+    let o = Activation.sigmoid(pre(3))
     let c = f * Lanes.load(cp + j, count: k) + i * gg
     let tcv = Activation.tanh(c)
     i.store(to: g + j, count: k)

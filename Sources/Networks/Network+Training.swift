@@ -52,16 +52,11 @@ extension Network {
         for token in tokens { valid = valid && token >= 0 && Int(token) < shape.vocabulary }
         precondition(valid, "a token outside 0..<\(shape.vocabulary)")
         // Every position's input projection is one of V rows: projections (V, G·H) =
-        // embedding · W_ihᵀ. The GRU reads them in place; the other cells get them copied into gx.
+        // embedding · W_ihᵀ, which the cells read in place (Pass.inputProjection).
         BLAS.gemm(.none, .transposed, m: shape.vocabulary, n: gw, k: e,
                   a: w + layout.embedding.lowerBound, lda: e,
                   b: w + layout.inputWeights.lowerBound, ldb: e,
                   beta: 0, c: ws.projections, ldc: gw)
-        if shape.cell != .gru {
-          for i in 0..<(steps * batch) {
-            (ws.gx + i * gw).update(from: ws.projections + Int(ws.tokens[i]) * gw, count: gw)
-          }
-        }
       case .dense(let x):
         precondition(x.count == steps * batch * e, "expected \(steps * batch * e) input values")
         ws.hadTokens = false

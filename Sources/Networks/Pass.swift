@@ -59,6 +59,23 @@ struct Pass {
     return workspace.gx + (t * batch + row) * gateWidth
   }
 
+  /// W_hh h_{t−1} for the Elman and LSTM forward step t, as (rows, row stride): for token inputs
+  /// written into `gates` (the step's rows of gx, beta 0); for dense inputs added into gx, which
+  /// already holds W_ih x (beta 1), so the part left to add is a row of zeros (stride 0); for a
+  /// zero h_0, likewise zeros.
+  @inline(__always)
+  func recurrentPart(
+    of hPrev: UnsafePointer<Float>, into gates: UnsafeMutablePointer<Float>, step t: Int
+  ) -> (UnsafeMutablePointer<Float>, Int) {
+    guard t > 0 || initialState else { return (workspace.zeroRow, 0) }
+    if tokens != nil {
+      recurrentProjection(of: hPrev, into: gates, beta: 0)
+      return (gates, gateWidth)
+    }
+    recurrentProjection(of: hPrev, into: gates, beta: 1)
+    return (workspace.zeroRow, 0)
+  }
+
   /// ∂loss/∂h_t arriving from the readout at step t, or nil.
   @inline(__always)
   func readoutGradient(step t: Int) -> UnsafeMutablePointer<Float>? {

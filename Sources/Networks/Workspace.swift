@@ -3,8 +3,9 @@
 //   x      (T, B, E)    dense inputs (tokens are not embedded row by row: see `projections`)
 //   projections (V, G·H) token inputs: W_ih · embedding row of each token, the input projection
 //                       of every position being one of these rows
-//   gx     (T, B, G·H)  input projections W_ih x_t (Elman, LSTM and dense GRU; token GRU reads
-//                       `projections`); after the step, the gate activations
+//   gx     (T, B, G·H)  dense inputs: the input projections W_ih x_t (plus W_hh h_{t−1} for
+//                       Elman and LSTM); token inputs, Elman and LSTM: W_hh h_{t−1}; after the
+//                       step, the gate activations (the cells read `projections` for tokens)
 //   gh     (B, G·H)     GRU only: this step's recurrent projection W_hh h_{t−1} (scratch)
 //   ghn    (T, B, H)    GRU only: W_hn h_{t−1} + b_hn, kept for the backward pass
 //   zeroRow (G·H)       zeros: the recurrent projection of a zero h_0, read with row stride 0
