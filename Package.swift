@@ -4,6 +4,21 @@
 // Results on top; the `taboo` executable on everything.
 import PackageDescription
 
+// The numeric modules (LinearAlgebra, Networks) are compiled for AVX2 + FMA ("haswell") on x86-64
+// Linux: their gate kernels run on 8-lane vectors with fused multiply-adds. Every executable
+// checks the CPU first (`CPUGuard`, inlined into the baseline-compiled executable) and exits with
+// a one-line message on a CPU without AVX2/FMA instead of faulting. Elsewhere (aarch64, macOS)
+// nothing changes. `TABOO_PORTABLE=1 swift build …` builds for baseline x86-64 instead.
+#if arch(x86_64)
+let numericSettings: [SwiftSetting] = Context.environment["TABOO_PORTABLE"] != nil ? [] : [
+  .unsafeFlags(["-target-cpu", "haswell"], .when(platforms: [.linux])),
+  .define("TABOO_AVX2", .when(platforms: [.linux])),
+  .define("TABOO_FMA", .when(platforms: [.linux])),
+]
+#else
+let numericSettings: [SwiftSetting] = []
+#endif
+
 let package = Package(
   name: "taboo",
   platforms: [.macOS(.v14)],
@@ -19,11 +34,13 @@ let package = Package(
       name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
     // The only importer of COpenBLAS.
-    .target(name: "LinearAlgebra", dependencies: ["COpenBLAS"]),
+    .target(name: "LinearAlgebra", dependencies: ["COpenBLAS"], swiftSettings: numericSettings),
     // Seeded, platform-independent random numbers; no dependencies.
     .target(name: "Randomness"),
     // Embedding, Elman/GRU/LSTM cells, readout, loss, optimizers.
-    .target(name: "Networks", dependencies: ["LinearAlgebra", "Randomness"]),
+    .target(
+      name: "Networks", dependencies: ["LinearAlgebra", "Randomness"],
+      swiftSettings: numericSettings),
     // The scenario language: lexer, parser, validator, diagnostics. No numeric dependency.
     .target(name: "ScenarioLanguage"),
 

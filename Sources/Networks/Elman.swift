@@ -1,6 +1,7 @@
 // Elman (tanh) cell, PyTorch's `nn.RNN(nonlinearity: "tanh")`:
 //   h_t = tanh(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh)
-// Shapes: gx (T, B, H) holds W_ih x_t on entry; bias (H) = b_ih + b_hh; hs (T+1, B, H).
+// Shapes: the input projection W_ih x_t of a row is a row of gx (T, B, H), or for token inputs a
+// row of `projections` (V, H) (see Pass.recurrentPart); bias (H) = b_ih + b_hh; hs (T+1, B, H).
 
 import LinearAlgebra
 
@@ -10,17 +11,29 @@ enum Elman {
     for t in 0..<p.steps {
       let pre = p.at(ws.gx, step: t, width: h)
       let hPrev = p.at(ws.hs, step: t, width: h)
-      if t > 0 || p.initialState { p.recurrentProjection(of: hPrev, into: pre, beta: 1) }
+      let (recurrent, recurrentStride) = p.recurrentPart(of: hPrev, into: pre, step: t)
       let hNew = p.at(ws.hs, step: t + 1, width: h)
       for row in 0..<b {
-        let x = pre + row * h, y = hNew + row * h
-        for j in stride(from: 0, to: h, by: Lanes.scalarCount) {
-          let k = h - j
-          Activation.tanh(Lanes.load(x + j, count: k) + Lanes.load(p.bias + j, count: k))
-            .store(to: y + j, count: k)
+        let x = UnsafePointer(p.inputProjection(step: t, row: row))
+        let r = UnsafePointer(recurrent + row * recurrentStride), y = hNew + row * h
+        var j = 0
+        while j + Lanes.scalarCount <= h {
+          forwardBlock(j, Lanes.scalarCount, x, r, p.bias, y)
+          j += Lanes.scalarCount
         }
+        if j < h { forwardBlock(j, h - j, x, r, p.bias, y) }
       }
     }
+  }
+
+  @_transparent
+  static func forwardBlock(
+    _ j: Int, _ k: Int, _ x: UnsafePointer<Float>, _ r: UnsafePointer<Float>,
+    _ bias: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>
+  ) {
+    Activation.tanh(
+      Lanes.load(x + j, count: k) + Lanes.load(r + j, count: k) + Lanes.load(bias + j, count: k))
+      .store(to: y + j, count: k)
   }
 
   /// Fills dgx (T, B, H) with ∂loss/∂pre_t, walking back from t = T−1.

@@ -20,6 +20,11 @@ struct Pass {
   let initialState: Bool
   /// ∂loss/∂h_t from the readout arrives at every step, or only at the last.
   let everyPosition: Bool
+  /// Whether the forward pass stores what only the backward pass reads (gate activations etc.).
+  let forBackward: Bool
+  /// Token inputs (T, B): the input projection of position (t, row) is row `tokens[t·B + row]` of
+  /// `workspace.projections`, and ∂loss/∂gx goes to `workspace.dTokens`. nil for dense inputs.
+  let tokens: UnsafePointer<Int32>?
 
   /// Rows (B × ·) of time step t in a time-major buffer of row width `width`.
   @inline(__always)
@@ -44,6 +49,31 @@ struct Pass {
     BLAS.gemm(.none, .none, m: batch, n: hidden, k: gateWidth,
               a: dGates, lda: gateWidth, b: recurrentWeights, ldb: hidden,
               beta: 1, c: dhPrev, ldc: hidden)
+  }
+
+  /// The input projection W_ih x (G·H values) of sequence `row` at step t: a row of the token
+  /// projections, or of gx.
+  @inline(__always)
+  func inputProjection(step t: Int, row: Int) -> UnsafeMutablePointer<Float> {
+    if let tokens { return workspace.projections + Int(tokens[t * batch + row]) * gateWidth }
+    return workspace.gx + (t * batch + row) * gateWidth
+  }
+
+  /// W_hh h_{t−1} for the Elman and LSTM forward step t, as (rows, row stride): for token inputs
+  /// written into `gates` (the step's rows of gx, beta 0); for dense inputs added into gx, which
+  /// already holds W_ih x (beta 1), so the part left to add is a row of zeros (stride 0); for a
+  /// zero h_0, likewise zeros.
+  @inline(__always)
+  func recurrentPart(
+    of hPrev: UnsafePointer<Float>, into gates: UnsafeMutablePointer<Float>, step t: Int
+  ) -> (UnsafeMutablePointer<Float>, Int) {
+    guard t > 0 || initialState else { return (workspace.zeroRow, 0) }
+    if tokens != nil {
+      recurrentProjection(of: hPrev, into: gates, beta: 0)
+      return (gates, gateWidth)
+    }
+    recurrentProjection(of: hPrev, into: gates, beta: 1)
+    return (workspace.zeroRow, 0)
   }
 
   /// ∂loss/∂h_t arriving from the readout at step t, or nil.

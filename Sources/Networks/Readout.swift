@@ -20,6 +20,9 @@ enum Readout {
     probs.update(from: logits, count: rows * c)
     var loss: Double = 0
     var supervised = 0
+    // Σ_r log(total_r) as the log of running products (each total is in [1, C]), taken whenever
+    // the product passes 1e100, so it never overflows: one log call per ~100 rows, not per row.
+    var product: Double = 1
     for r in 0..<rows {
       let row = probs + r * c
       var top = row[0]
@@ -34,13 +37,18 @@ enum Readout {
         total += e
       }
       if target >= 0 {
-        loss += log(Double(total)) - Double(shiftedTarget)
+        product *= Double(total)
+        if product > 1e100 {
+          loss += log(product)
+          product = 1
+        }
+        loss -= Double(shiftedTarget)
         supervised += 1
       }
       let inverse = 1 / total
       for k in 0..<c { row[k] *= inverse }
     }
-    return (loss, supervised)
+    return (loss + log(product), supervised)
   }
 
   /// ∂loss/∂logits into `dLogits`, given the softmax rows; `scale` is 1/N.

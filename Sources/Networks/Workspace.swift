@@ -1,11 +1,18 @@
 // Scratch buffers for one forward/backward pass, all time-major so that one time step is one
 // contiguous (B × ·) block. Shapes (for capacity B, T):
-//   x      (T, B, E)    inputs (embedded tokens or dense vectors)
-//   gx     (T, B, G·H)  input projections W_ih x_t; after the step, the gate activations
+//   x      (T, B, E)    dense inputs (tokens are not embedded row by row: see `projections`)
+//   projections (V, G·H) token inputs: W_ih · embedding row of each token, the input projection
+//                       of every position being one of these rows
+//   gx     (T, B, G·H)  dense inputs: the input projections W_ih x_t (plus W_hh h_{t−1} for
+//                       Elman and LSTM); token inputs, Elman and LSTM: W_hh h_{t−1}; after the
+//                       step, the gate activations (the cells read `projections` for tokens)
 //   gh     (B, G·H)     GRU only: this step's recurrent projection W_hh h_{t−1} (scratch)
 //   ghn    (T, B, H)    GRU only: W_hn h_{t−1} + b_hn, kept for the backward pass
+//   zeroRow (G·H)       zeros: the recurrent projection of a zero h_0, read with row stride 0
 //   bias   (G·H)        the biases added to the gate pre-activations (see the cells)
 //   dBias  (G·H)        Σ over rows of dgx, shared by the b_ih and b_hh gradients
+//   dBiasN (H)          GRU only: Σ over rows of the n block of dgh (the b_hn gradient)
+//   dTokens (V, G·H)    token inputs: Σ of the dgx rows of each token
 //   hs     (T+1, B, H)  hidden states h_0 … h_T (h_0 is the initial state)
 //   cs     (T+1, B, H)  LSTM only: cell states c_0 … c_T
 //   tc     (T, B, H)    LSTM only: tanh(c_t)
@@ -14,10 +21,10 @@
 //   dLogits (T, B, C)   ∂loss/∂logits
 //   dhOut  (T, B, H)    ∂loss/∂h_t from the readout
 //   dgx    (T, B, G·H)  ∂loss/∂(input-side gate pre-activations)
-//   dgh    (B, G·H)     GRU only: this step's ∂loss/∂(W_hh h_{t−1} + b_hh) (scratch)
-//   dghn   (T, B, H)    GRU only: its n block, kept for the W_hh gradient
+//                       (dense inputs and Elman/LSTM; token GRU sums straight into dTokens)
+//   dgh    (T, B, G·H)  GRU only: ∂loss/∂(W_hh h_{t−1} + b_hh), for dh_{t−1} and the W_hh gradient
 //   dh, dhPrev, dc, dcPrev  (B, H)  running state gradients
-//   dx     (T, B, E)    ∂loss/∂x
+//   dx     (T, B, E)    ∂loss/∂x (dense inputs)
 
 /// Owned scratch memory for passes of up to `capacity` sequences of up to `maxSteps` steps.
 /// One workspace belongs to one thread at a time; it is reused across steps without allocating.
@@ -30,6 +37,10 @@ public final class Workspace {
   let gx: UnsafeMutablePointer<Float>
   let gh: UnsafeMutablePointer<Float>
   let ghn: UnsafeMutablePointer<Float>
+  let projections: UnsafeMutablePointer<Float>
+  let zeroRow: UnsafeMutablePointer<Float>
+  let dBiasN: UnsafeMutablePointer<Float>
+  let dTokens: UnsafeMutablePointer<Float>
   let bias: UnsafeMutablePointer<Float>
   let dBias: UnsafeMutablePointer<Float>
   let hs: UnsafeMutablePointer<Float>
@@ -41,7 +52,6 @@ public final class Workspace {
   let dhOut: UnsafeMutablePointer<Float>
   let dgx: UnsafeMutablePointer<Float>
   let dgh: UnsafeMutablePointer<Float>
-  let dghn: UnsafeMutablePointer<Float>
   let dh: UnsafeMutablePointer<Float>
   let dhPrev: UnsafeMutablePointer<Float>
   let dc: UnsafeMutablePointer<Float>
@@ -59,6 +69,8 @@ public final class Workspace {
   var supervisedCount = 0
   var usedInitialState = false
   var hadTokens = false
+  /// Whether the last forward pass kept what `backward` reads (false after a forward-only pass).
+  var keptForBackward = false
   private var allocations: [UnsafeMutablePointer<Float>] = []
 
   public init(shape: NetworkShape, capacity: Int, maxSteps: Int) {
@@ -76,10 +88,15 @@ public final class Workspace {
       owned.append(p)
       return p
     }
+    let v = shape.vocabulary
     x = buffer(t * b * e)
     gx = buffer(t * b * gw)
     gh = buffer(isGRU ? b * gw : 0)
     ghn = buffer(isGRU ? t * b * h : 0)
+    projections = buffer(v * gw)
+    zeroRow = buffer(gw)
+    dBiasN = buffer(isGRU ? h : 0)
+    dTokens = buffer(v * gw)
     bias = buffer(gw)
     dBias = buffer(gw)
     hs = buffer((t + 1) * b * h)
@@ -90,8 +107,7 @@ public final class Workspace {
     dLogits = buffer(t * b * c)
     dhOut = buffer(t * b * h)
     dgx = buffer(t * b * gw)
-    dgh = buffer(isGRU ? b * gw : 0)
-    dghn = buffer(isGRU ? t * b * h : 0)
+    dgh = buffer(isGRU ? t * b * gw : 0)
     dh = buffer(b * h)
     dhPrev = buffer(b * h)
     dc = buffer(isLSTM ? b * h : 0)
@@ -114,10 +130,12 @@ public final class Workspace {
   public var bytes: Int {
     let b = capacity, t = maxSteps, e = shape.inputSize, h = shape.hidden
     let gw = shape.gateWidth, c = shape.classes
-    let gru = shape.cell == .gru ? 2 * b * gw + 2 * t * b * h : 0
+    let v = shape.vocabulary
+    let gru = shape.cell == .gru ? b * gw + t * b * gw + t * b * h + h : 0
     let lstm = shape.cell == .lstm ? ((t + 1) + t + 2) * b * h : 0
-    let floats = 2 * t * b * e + 2 * t * b * gw + (t + 1) * b * h + 3 * t * b * c + t * b * h
-      + 2 * b * h + 2 * gw + gru + lstm
+    let dense = 2 * t * b * e
+    let floats = dense + 2 * v * gw + 2 * t * b * gw + (t + 1) * b * h + 3 * t * b * c + t * b * h
+      + 2 * b * h + 3 * gw + gru + lstm
     return 4 * floats + 8 * t * b
   }
 
@@ -165,7 +183,8 @@ public final class Workspace {
     return UnsafeBufferPointer(start: logitRows, count: rows * shape.classes)
   }
 
-  /// ∂loss/∂x of the last backward pass, (T, B, E) time-major: the dense-input gradient.
+  /// ∂loss/∂x of the last backward pass, (T, B, E) time-major: the dense-input gradient (not
+  /// computed for token inputs, whose gradient goes straight to the embedding).
   public var inputGradient: UnsafeBufferPointer<Float> {
     UnsafeBufferPointer(start: dx, count: steps * batch * shape.inputSize)
   }

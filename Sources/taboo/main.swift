@@ -6,6 +6,8 @@ import LinearAlgebra
 import ScenarioLanguage
 import Simulation
 
+// Before any AVX2 code of LinearAlgebra/Networks runs: refuse a CPU without AVX2/FMA.
+CPUGuard.check()
 // OpenBLAS's own CPU detection falls back to SSE3 kernels on newer CPUs; pick the right ones
 // before any thread starts (this may re-execute the program once).
 BLAS.useBestKernels()

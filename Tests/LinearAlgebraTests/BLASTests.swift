@@ -51,3 +51,30 @@ struct BLASTests {
     #expect(!BLAS.configuration.isEmpty)
   }
 }
+
+@Suite("Start-up CPU guard")
+struct CPUGuardTests {
+  @Test("a CPU without AVX2 or FMA is refused with one line naming what it lacks")
+  func decision() throws {
+    let required = ["avx2", "fma"]
+    let skylake = "fpu vme sse sse2 ssse3 fma sse4_1 sse4_2 avx avx2 avx512f avx512bw"
+    #expect(CPUGuard.refusal(cpuFlags: skylake, required: required) == nil)
+    #expect(CPUGuard.refusal(cpuFlags: " fma\tavx2 ", required: required) == nil)
+    let old = try #require(CPUGuard.refusal(cpuFlags: "fpu sse sse2 ssse3 avx", required: required))
+    #expect(old.contains("(it lacks avx2, fma)") && !old.contains("\n"))
+    let noFMA = try #require(CPUGuard.refusal(cpuFlags: "sse2 avx avx2", required: required))
+    #expect(noFMA.contains("(it lacks fma)"))
+    // Unknown flags (not Linux) and a baseline build accept every CPU.
+    #expect(CPUGuard.refusal(cpuFlags: nil, required: required) == nil)
+    #expect(CPUGuard.refusal(cpuFlags: "sse2", required: []) == nil)
+  }
+
+  @Test("the build asks for what it was compiled with, and this machine has it")
+  func thisMachine() {
+    #if arch(x86_64) && os(Linux)
+    // Package.swift compiles the numeric modules for haswell unless TABOO_PORTABLE is set.
+    #expect(CPUGuard.requiredFlags == ["avx2", "fma"] || CPUGuard.requiredFlags.isEmpty)
+    #endif
+    #expect(CPUGuard.refusal(cpuFlags: CPUGuard.cpuinfoFlags()) == nil)
+  }
+}

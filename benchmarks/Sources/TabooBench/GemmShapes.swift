@@ -5,17 +5,18 @@ import LinearAlgebra
 /// on its own, to show where the step's matrix time goes.
 enum GemmShapes {
   static func run(hidden h: Int, batch b: Int, peak: Double) {
-    let t = 7, e = 32, c = 5, gh = 3 * h, rows = t * b
+    let t = 7, e = 32, c = 5, v = 7, gh = 3 * h, rows = t * b
+    // Token inputs: the input side works on the V embedding rows (see Network+Training.swift).
     let shapes: [(String, Transpose, Transpose, Int, Int, Int, Int)] = [
-      ("input projection x·W_ihᵀ", .none, .transposed, rows, gh, e, 1),
+      ("token projections emb·W_ihᵀ", .none, .transposed, v, gh, e, 1),
       ("recurrence h·W_hhᵀ (per step)", .none, .transposed, b, gh, h, t - 1),
       ("readout h·head_Wᵀ", .none, .transposed, rows, c, h, 1),
       ("∂head_W = dLᵀ·h", .transposed, .none, c, h, rows, 1),
       ("∂h = dL·head_W", .none, .none, rows, h, c, 1),
       ("∂h_{t−1} = dG·W_hh (per step)", .none, .none, b, h, gh, t - 1),
-      ("∂W_ih = dGᵀ·x", .transposed, .none, gh, e, rows, 1),
+      ("∂W_ih = Sᵀ·emb (S: Σ dG per token)", .transposed, .none, gh, e, v, 1),
       ("∂W_hh = dGᵀ·h", .transposed, .none, gh, h, (t - 1) * b, 1),
-      ("∂x = dG·W_ih", .none, .none, rows, e, gh, 1),
+      ("∂emb = S·W_ih", .none, .none, v, e, gh, 1),
     ]
     print("GRU H=\(h) B=\(b): each product of a training step, single thread")
     print("product".padding(toLength: 34, withPad: " ", startingAt: 0)

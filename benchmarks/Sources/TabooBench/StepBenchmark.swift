@@ -14,8 +14,13 @@ struct StepBenchmark {
 
   static let steps = 7, embedding = 32, classes = 5, vocabulary = 7
 
-  /// Floating-point operations of the matrix products in one step (2·m·n·k each), the work
-  /// OpenBLAS does; the elementwise gate arithmetic is not counted.
+  /// Floating-point operations of the matrix products of one step as the textbook (and
+  /// PyTorch) computes it (2·m·n·k each); the elementwise gate arithmetic is not counted. This is
+  /// the same count for both sides, so GFLOP/s compare like with like. taboo does fewer: with token
+  /// inputs its input projection and its W_ih and embedding gradients work on the V embedding rows
+  /// instead of all T·B positions (see Network+Training.swift and `taboo-bench shapes`), so its
+  /// figure is an effective rate and may exceed what the sgemm calls themselves achieve.
+  /// benchmarks/batch.sh mirrors this formula.
   static func matrixFlops(cell: CellKind, hidden h: Int, batch b: Int) -> Double {
     let t = Double(steps), e = Double(embedding), c = Double(classes)
     let gh = Double(cell.gates * h), hh = Double(h), bb = Double(b)
@@ -85,6 +90,45 @@ struct StepBenchmark {
       adam.update(&network.parameters, gradient: gradient)
     }
     return result.median
+  }
+
+  /// Median seconds per forward pass alone (as a probe evaluates), keeping what backward needs or
+  /// not (`forBackward`).
+  func forwardTime(cell: CellKind, hidden: Int, batch: Int, forBackward: Bool) -> Double {
+    let shape = NetworkShape(cell: cell, vocabulary: Self.vocabulary, inputSize: Self.embedding,
+                             hidden: hidden, classes: Self.classes)
+    let network = Network(shape: shape, seed: 1)
+    var random = SeededGenerator(seed: 2, stream: "bench")
+    let tokens = (0..<(Self.steps * batch)).map { _ in Int32(random.nextInt(below: Self.vocabulary)) }
+    let targets = (0..<(Self.steps * batch)).map { _ in Int32(random.nextInt(below: Self.classes)) }
+    let ws = Workspace(shape: shape, capacity: batch, maxSteps: Self.steps)
+    return measure(minimumSeconds: minimumSeconds) {
+      tokens.withUnsafeBufferPointer { t in
+        targets.withUnsafeBufferPointer { y in
+          _ = network.forward(.tokens(t), targets: y, batch: batch, steps: Self.steps,
+                              supervision: .everyPosition, forBackward: forBackward, workspace: ws)
+        }
+      }
+    }.median
+  }
+
+  /// The forward pass alone, with and without keeping backward's state, per cell, H and B.
+  func runForward() {
+    print("taboo-bench forward — one forward pass (as probes run it), one thread; median ms")
+    let header = ["cell", "H", "B", "training", "forward-only"]
+    let widths = [6, 5, 5, 10, 14]
+    print(zip(header, widths).map { pad($0, $1) }.joined())
+    for cell in cells {
+      for hidden in hiddens {
+        for batch in batches {
+          let kept = forwardTime(cell: cell, hidden: hidden, batch: batch, forBackward: true)
+          let only = forwardTime(cell: cell, hidden: hidden, batch: batch, forBackward: false)
+          let row = [cell.rawValue, "\(hidden)", "\(batch)", String(format: "%.3f", kept * 1e3),
+                     String(format: "%.3f", only * 1e3)]
+          print(zip(row, widths).map { pad($0, $1) }.joined())
+        }
+      }
+    }
   }
 
   /// PyTorch milliseconds per step keyed "cell/hidden/batch", from step_bench.py's JSON lines.

@@ -2,6 +2,7 @@
 //
 //   swift run -c release taboo-bench step [--cells gru,lstm,elman] [--hidden 32,64,128]
 //       [--batch 2,64,576] [--min-time 0.5] [--pytorch results.jsonl]
+//   swift run -c release taboo-bench forward [--cells …] [--hidden 64] [--batch 512]
 //
 // `benchmarks/step.sh` runs this together with the PyTorch baseline in one go.
 
@@ -10,6 +11,8 @@ import LinearAlgebra
 import Networks
 import Randomness
 
+// Before any AVX2 code of LinearAlgebra/Networks runs: refuse a CPU without AVX2/FMA.
+CPUGuard.check()
 BLAS.useBestKernels()
 BLAS.threads = 1
 
@@ -32,6 +35,13 @@ case "step":
     minimumSeconds: option("min-time").flatMap(Double.init) ?? 0.5,
     pytorchResults: option("pytorch"))
   report.run()
+case "forward":
+  let cells = option("cells").map { $0.split(separator: ",").compactMap { CellKind(rawValue: String($0)) } }
+    ?? [.gru, .lstm, .elman]
+  StepBenchmark(
+    cells: cells, hiddens: intList("hidden", [64]), batches: intList("batch", [512]),
+    minimumSeconds: option("min-time").flatMap(Double.init) ?? 0.5, pytorchResults: nil
+  ).runForward()
 case "peak":
   let peak = SGEMMPeak.measure()
   print(String(format: "single-thread sgemm peak: %.1f GFLOP/s (%@)", peak.gflops, peak.shape))
@@ -40,6 +50,6 @@ case "shapes":
   GemmShapes.run(hidden: intList("hidden", [64])[0], batch: intList("batch", [576])[0],
                  peak: peak.gflops)
 default:
-  FileHandle.standardError.write(Data("usage: taboo-bench step|peak|shapes [options]\n".utf8))
+  FileHandle.standardError.write(Data("usage: taboo-bench step|forward|peak|shapes [options]\n".utf8))
   exit(64)
 }
