@@ -6,11 +6,14 @@
 #   3. exports it to CSV (`taboo export`);
 #   4. executes figures.ipynb against the export, failing on the first cell error;
 #   5. does 2–4 again for smoke.taboo, a tiny batch with a sweep and a repeat, so that the latency
-#      and unlocking figures (which the canonical batch does not have) run too.
+#      and unlocking figures (which the canonical batch does not have) run too;
+#   6. and again for smoke-stream.taboo, a tiny batch in stream mode (`context stream`) whose frozen
+#      phases are counted in trials, so that the figure of choice accuracy around the switch
+#      (trials.csv; empty in the other two batches) runs too. The three batches take about 25 s.
 #
 # Usage: notebooks-export/run.sh [OUT_DIR]
-#   OUT_DIR  where each batch (OUT_DIR/canonical, OUT_DIR/smoke: database, export, executed
-#            notebook, PNG figures) goes, kept; without it a temporary directory is used and
+#   OUT_DIR  where each batch (OUT_DIR/canonical, OUT_DIR/smoke, OUT_DIR/stream: database, export,
+#            executed notebook, PNG figures) goes, kept; without it a temporary directory is used and
 #            removed at the end.
 # Environment: TABOO_BINARY (default .build/release/taboo; build it first with
 #   `swift build -c release`), PYTHON (default python3, 3.11 or newer).
@@ -59,7 +62,7 @@ else
   echo "$wanted" > "$stamp"
 fi
 
-# 2–5. Small fresh batches, exported, and the notebook executed on each.
+# 2–6. Small fresh batches, exported, and the notebook executed on each.
 if [ $# -ge 1 ]; then
   out="$1"
   mkdir -p "$out"
@@ -117,4 +120,5 @@ batch() {
 batch canonical "$root/scenarios/weak-sample-unlocking.taboo" --set pretrain_steps=40 \
   --set lock_steps=20 --set drill_epochs=10 --seeds 1..3
 batch smoke "$here/smoke.taboo"
+batch stream "$here/smoke-stream.taboo"
 say "ok in $(( $(date +%s) - started )) s${1:+; batches, executed notebooks and figures in $out}"

@@ -123,7 +123,7 @@ struct Prober {
           .tokens(UnsafeBufferPointer(rebasing: tokens[0..<(b * t)])),
           targets: UnsafeBufferPointer(rebasing: targets[0..<targetCount]),
           batch: b, steps: t, supervision: supervision, initialState: context != nil,
-          workspace: workspace)
+          forBackward: false, workspace: workspace)
       }
     }
     let n = world.items.count

@@ -123,9 +123,9 @@ package struct StreamLanes {
 
   /// Runs `n` examples per lane forward from the carried state, leaving the pass in the workspace
   /// and its loss; the state is not yet advanced (see `advance`).
-  private mutating func forward(_ network: Network, _ examples: ArraySlice<Example>, perLane n: Int)
-    -> Float
-  {
+  private mutating func forward(
+    _ network: Network, _ examples: ArraySlice<Example>, perLane n: Int, forBackward: Bool = true
+  ) -> Float {
     let b = lanes, count = n * exampleLength * b
     fill(examples, perLane: n, lanes: b)
     state.load(into: workspace)
@@ -135,7 +135,7 @@ package struct StreamLanes {
           .tokens(UnsafeBufferPointer(rebasing: tokens[0..<count])),
           targets: UnsafeBufferPointer(rebasing: targets[0..<count]),
           batch: b, steps: n * exampleLength, supervision: .everyPosition, initialState: true,
-          workspace: workspace)
+          forBackward: forBackward, workspace: workspace)
       }
     }
   }
@@ -170,7 +170,7 @@ package struct StreamLanes {
   /// One trial: one example per lane, forward only. Returns each lane's answer.
   mutating func trial(_ network: Network, _ examples: ArraySlice<Example>) -> [Int] {
     precondition(examples.count == lanes, "a trial needs one example per lane")
-    _ = forward(network, examples, perLane: 1)
+    _ = forward(network, examples, perLane: 1, forBackward: false)
     let answerPosition = plan.world.steps - 1
     let answers = (0..<lanes).map { lane in
       let p = workspace.probabilities(step: answerPosition, row: lane)
@@ -190,7 +190,7 @@ package struct StreamLanes {
     defer { state = carried }
     state = CarriedState(rows: 1, hidden: plan.hidden, lstm: plan.cell == .lstm)
     let context = recent
-    _ = forward(network, context[...], perLane: context.count)
+    _ = forward(network, context[...], perLane: context.count, forBackward: false)
     state.capture(from: workspace)
     return state
   }

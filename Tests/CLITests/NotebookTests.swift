@@ -51,7 +51,9 @@ struct NotebookTests {
         "curves-drill.png", "curves-rest.png", "curves-test.png", "curves-train.png",
       ])
     #expect(figures("smoke").isSuperset(of: ["curves-rest.png", "latency.png", "unlocking-k.png"]))
-    for batch in ["canonical", "smoke"] {
+    // Stream mode: the accuracy around the switch, from trials.csv (canonical and smoke have none).
+    #expect(figures("stream").isSuperset(of: ["curves-A.png", "switch-aligned.png"]))
+    for batch in ["canonical", "smoke", "stream"] {
       let executed = try String(
         contentsOfFile: "\(out)/\(batch)/figures.executed.ipynb", encoding: .utf8)
       let failed = executed.contains("\"output_type\": \"error\"")
