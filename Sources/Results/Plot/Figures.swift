@@ -25,6 +25,9 @@ public enum Figures {
 
   // MARK: (a) Learning curves
 
+  /// Panels with more phases than this mark only each phase name's first start.
+  static let mostMarkedPhases = 24
+
   /// One figure per probed set, a panel per sweep point. `runs` must carry their probes.
   public static func learningCurves(_ runs: [RunRecord], scenario: String) -> [FigureFile] {
     let runs = runs.sorted { RunKey.sweepOrder($0.key, $1.key) }
@@ -41,6 +44,7 @@ public enum Figures {
       var passwords: Set<Bool> = []
       var seedCounts: [Int] = []
       var aligned = false
+      var crowded = false
       for (_, pointRuns) in points {
         let timeline = PlotTimeline(pointRuns)
         aligned = aligned || !timeline.fixed
@@ -51,7 +55,17 @@ public enum Figures {
             timeline.fixed ? "optimizer step" : "optimizer step (phases aligned at their starts)",
             domain: 0...max(1, timeline.total)),
           y: Chart.Axis("accuracy (share of items)", domain: 0...1, ticks: [0, 0.25, 0.5, 0.75, 1]))
+        // Long `repeat`s: mark only where each phase name first starts; the repeats follow it.
+        let crowdedPanel = timeline.phases.count > Self.mostMarkedPhases
+        crowded = crowded || crowdedPanel
+        var marked = Set<String>()
         for (index, phase) in timeline.phases.enumerated() {
+          if crowdedPanel {
+            if marked.insert(phase.name).inserted {
+              chart.markers.append(Chart.Marker(x: phase.offset, label: phase.name))
+            }
+            continue
+          }
           if index % 2 == 1 {
             chart.spans.append(Chart.Span(from: phase.offset, to: phase.offset + phase.length))
           }
@@ -98,8 +112,13 @@ public enum Figures {
         [
           "acc_truth: share of the set's items answered with the truth; acc_taboo: with the taboo answer "
             + "(they overlap where the taboo answer is the truth).",
-          "Dashed vertical lines: phase starts; shaded: every other phase.",
+          "Dashed vertical lines: phase starts" + (crowded ? "." : "; shaded: every other phase."),
         ] + fixedParametersNote(runs.map(\.key), varying: varying)
+      if crowded {
+        notes.append(
+          "With more than \(Self.mostMarkedPhases) phases only the first phase of each name is marked "
+            + "(its repetitions follow it); phases counted in trials take no steps.")
+      }
       if aligned {
         notes.append(
           "Phase lengths differ between seeds: each phase is drawn from its own start, as long as its "
@@ -553,6 +572,8 @@ package struct PlotTimeline {
   package struct Phase {
     package var index: Int
     package var label: String
+    /// The phase's name as written (without the repetition number).
+    package var name: String
     package var offset: Double
     package var length: Double
   }
@@ -574,7 +595,8 @@ package struct PlotTimeline {
       }
       let start = fixed ? Double(phase.startStep) : offset
       let label = phase.repeatIndex.map { "\(phase.name) #\($0)" } ?? phase.name
-      phases.append(Phase(index: phase.index, label: label, offset: start, length: Double(length)))
+      phases.append(Phase(index: phase.index, label: label, name: phase.name, offset: start,
+                          length: Double(length)))
       offset = start + Double(length)
     }
     if fixed {
