@@ -140,6 +140,26 @@ struct StreamTests {
     #expect(record.probes.filter { $0.phaseIndex == 2 && $0.set == "A" }.count == 2)
   }
 
+  @Test("random trial counts are drawn afresh at every repetition, within their range")
+  func randomTrials() throws {
+    let (record, _) = try execute(Self.world + """
+      context stream 2
+      model gru 8 { embedding 4 }
+      train { optimizer adam; lr 0.01; batch 2 }
+      probe every 5 steps on A, B
+      phase learn for 3 steps { truth on all }
+      repeat 6 {
+        phase "A taboo" for 3..9 trials { frozen; taboo on A; truth on B }
+        phase "B taboo" for 3..9 trials { frozen; taboo on B; truth on A }
+      }
+      """, seed: 4)
+    let counts = record.phases.dropFirst().map(\.trials)
+    #expect(counts.count == 12 && counts.allSatisfy { (3...9).contains($0) })
+    #expect(Set(counts).count > 2, "\(counts)")
+    #expect(record.trials.count == counts.reduce(0, +) * 2)
+    #expect(record.steps == 3)
+  }
+
   @Test("stream runs are deterministic and differ from context reset")
   func determinism() throws {
     let text = Self.world + """
