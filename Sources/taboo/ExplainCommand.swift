@@ -212,16 +212,18 @@ struct ExplainCommand: Command {
     case .reset: lines.append("context    reset: every example starts from a zero hidden state")
     case .stream(let w):
       lines.append(
-        "context    stream: \(lanesText(scenario.training.batch)) (continuous streams side by side), "
-          + "each example followed by its answer;\n"
-          + "           a step is a window of \(w) examples per lane, backpropagated alone, the state carried on")
+        "context    stream: \(lanesText(scenario.training.batch)) side by side, each example "
+          + "followed by its answer;\n"
+          + "           a step is a window of \(w) examples per lane, backpropagated alone, the state "
+          + "carried on")
     }
     if let probe = scenario.probe {
       lines.append(
         "probes     every \(probe.everySteps) steps on \(probe.sets.joined(separator: ", "))"
-          + (world.password ? ", each with and without password" : "") + ", and the trained streams"
-          + ({ if case .stream(let w) = scenario.context { return "; each item after lane 0's last \(w) examples" }
-               return "" }()))
+          + (world.password ? ", each with and without password" : "") + ", and the trained streams")
+      if case .stream(let w) = scenario.context {
+        lines.append("           (each probed item after the last \(w) examples shown in lane 0)")
+      }
     } else {
       lines.append("probes     none")
     }
@@ -234,8 +236,8 @@ struct ExplainCommand: Command {
   /// The number of lanes in stream mode: the train block's batch.
   static func lanesText(_ batch: ResolvedScenario.Batch) -> String {
     switch batch {
-    case .all: return "a lane per example of each phase"
-    case .size(let n): return n == 1 ? "1 lane" : "\(n) lanes"
+    case .all: return "a lane (stream) per example"
+    case .size(let n): return n == 1 ? "1 lane (stream)" : "\(n) lanes (streams)"
     }
   }
 
@@ -307,7 +309,7 @@ struct ExplainCommand: Command {
       if overrides.keepOptimizer == true { settings.append("keeps the optimizer state") }
       if !settings.isEmpty { lines.append("\(indent)\(settings.joined(separator: "; "))") }
       if !phase.streams.isEmpty {
-        let unit = phase.length.unit == .trials ? "examples presented, no weight update" : "examples"
+        let unit = phase.length.unit == .trials ? "examples shown" : "examples"
         let steps = phase.frozen ? "no optimizer steps" : "\(bounds(counts.steps)) steps"
         let perEpoch = counts.examplesPerEpoch
         let length = phase.length.unit == .trials
@@ -324,7 +326,7 @@ struct ExplainCommand: Command {
     let examples = bounds(accounting.totalExamples)
     lines.append(
       "  per run: \(steps) optimizer steps, \(examples) training examples"
-        + (variable ? " (phases until criterion or of random length vary)" : ""))
+        + (variable ? " (lengths vary per run)" : ""))
     if accounting.phases.contains(where: { !$0.examplesPerEpoch.isExact }) {
       lines.append("  (a range depends on the seed: set sizes involving 'wrong' or overlapping samples)")
     }

@@ -43,6 +43,20 @@ struct ExplainCommandTests {
     #expect(controls.stdout.contains("frozen (no weight updates); perturb σ = 0.05 at the start"))
   }
 
+  @Test("stream mode: lanes, windows, trials and the examples they take")
+  func streamMode() throws {
+    let stream = try Taboo.run(["explain", Taboo.scenario("in-context-reversal.taboo"), "--set", "reversals=2"])
+    #expect(stream.status == 0, "\(stream.stderr)")
+    let out = stream.stdout
+    #expect(out.contains("context    stream: 32 lanes (streams) side by side, each example followed by its answer;"))
+    #expect(out.contains("a step is a window of 16 examples per lane"))
+    #expect(out.contains("(each probed item after the last 16 examples shown in lane 0)"))
+    // 500 steps × 32 lanes × 16 examples.
+    #expect(out.contains("49 examples per epoch; 500 steps; 256000 examples"))
+    #expect(out.contains("20–60 trials (one example per lane each); 640–1920 examples shown"))
+    #expect(out.split(separator: "\n").allSatisfy { $0.count <= 100 || $0.hasPrefix("world") })
+  }
+
   @Test func setOverridesAParameter() throws {
     let path = Taboo.scenario("unlocking-controls.taboo")
     let output = try Taboo.run(["explain", path, "--set", "k=4", "--set=drill_epochs=3"])
