@@ -1,6 +1,9 @@
 // Executes one run: phase after phase, batches drawn uniformly without replacement within an
 // epoch from the union of the phase's streams, an optimizer step per batch, probes every N steps
 // and at every phase boundary, `until criterion` checked at each probe, NaN/∞ loss ends the run.
+// In `context stream W` (see Stream.swift) a step is a window of W examples in each lane instead
+// of a batch, and frozen phases counted in trials present one example per lane per trial and
+// record every answer.
 
 import Foundation
 import Networks
