@@ -130,10 +130,8 @@ struct Prober {
     for (row, example) in part.enumerated() {
       let item = world.items[example.item]
       let last = workspace.lastProbabilities(row: row)
-      var best = 0
-      for k in 1..<last.count where last[k] > last[best] { best = k }
       var outcome = ItemOutcome()
-      outcome.answer = Int32(best)
+      outcome.answer = Int32(argmax(last))
       outcome.pTruth = last[Int(item.truth.answer)]
       outcome.pTaboo = last[Int(item.taboo.answer)]
       // Cross-entropy against each target over the supervised positions.
@@ -150,6 +148,13 @@ struct Prober {
       outcomes[(example.password ? n : 0) + example.item] = outcome
     }
   }
+}
+
+/// The index of the largest probability (the first of equals): the network's answer.
+func argmax(_ probabilities: UnsafeBufferPointer<Float>) -> Int {
+  var best = 0
+  for k in 1..<probabilities.count where probabilities[k] > probabilities[best] { best = k }
+  return best
 }
 
 /// Whether sorted `a` is a subset of sorted `b`.

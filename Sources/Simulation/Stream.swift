@@ -172,12 +172,7 @@ package struct StreamLanes {
     precondition(examples.count == lanes, "a trial needs one example per lane")
     _ = forward(network, examples, perLane: 1, forBackward: false)
     let answerPosition = plan.world.steps - 1
-    let answers = (0..<lanes).map { lane in
-      let p = workspace.probabilities(step: answerPosition, row: lane)
-      var best = 0
-      for k in 1..<p.count where p[k] > p[best] { best = k }
-      return best
-    }
+    let answers = (0..<lanes).map { argmax(workspace.probabilities(step: answerPosition, row: $0)) }
     advance(examples, perLane: 1)
     return answers
   }

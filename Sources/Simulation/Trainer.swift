@@ -45,7 +45,8 @@ public struct Trainer {
     var gradient = network.zeroBuffer()
 
     // Every phase's examples, and the workspace capacity their batches and the probes need.
-    let unions = plan.phases.map(examples(of:))
+    let phaseExamples = plan.phases.map(examples(of:))
+    let unions = phaseExamples.map(\.examples)
     let probeChunk = min(512, 2 * world.items.count)
     var stream: StreamLanes? = nil
     var lanesOfPhase: [Int] = []
@@ -183,7 +184,7 @@ public struct Trainer {
 
       // Frozen trials (stream mode): one example per lane each, answers recorded.
       if trialCount > 0, stream != nil, !union.isEmpty {
-        let streamOf = streamIndices(of: phase)
+        let streamOf = phaseExamples[index].stream
         for trial in 0..<trialCount {
           if cancelled() { throw .cancelled }
           let examples = draw(stream!.lanes)
@@ -254,29 +255,21 @@ public struct Trainer {
     return (record, snapshots, probeSeconds)
   }
 
-  /// The union of a phase's streams, in a canonical order (streams in file order, items sorted).
-  func examples(of phase: PhasePlan) -> [Example] {
-    var seen = Set<Example>()
+  /// The union of a phase's streams, in a canonical order (streams in file order, items sorted),
+  /// with the index of the stream each example first came from.
+  func examples(of phase: PhasePlan) -> (examples: [Example], stream: [Example: Int]) {
+    var stream: [Example: Int] = [:]
     var result: [Example] = []
-    for stream in phase.streams {
-      for item in plan.items(of: stream.set) {
-        let example = Example(item: item, password: stream.password, target: stream.target)
-        if seen.insert(example).inserted { result.append(example) }
+    for (index, plan) in phase.streams.enumerated() {
+      for item in self.plan.items(of: plan.set) {
+        let example = Example(item: item, password: plan.password, target: plan.target)
+        if stream[example] == nil {
+          stream[example] = index
+          result.append(example)
+        }
       }
     }
-    return result
-  }
-
-  /// For each example of a phase, the index of the first stream that produced it.
-  func streamIndices(of phase: PhasePlan) -> [Example: Int] {
-    var result: [Example: Int] = [:]
-    for (index, stream) in phase.streams.enumerated() {
-      for item in plan.items(of: stream.set) {
-        let example = Example(item: item, password: stream.password, target: stream.target)
-        if result[example] == nil { result[example] = index }
-      }
-    }
-    return result
+    return (result, stream)
   }
 
   private func record(

@@ -140,10 +140,16 @@ public enum Trials {
   /// trial phase with a reversed stream; trials before the switch come from the previous phase
   /// when it is a frozen trial phase too.
   public static func aligned(_ run: RunRecord, before: Int = 10, after: Int = 20) -> [AlignedSwitch] {
-    let byPhase = Dictionary(grouping: run.trials, by: \.phaseIndex)
+    // Share of lanes correct, by phase and trial.
+    var correct: [Int: [Int: (right: Int, all: Int)]] = [:]
+    for trial in run.trials {
+      var count = correct[trial.phaseIndex, default: [:]][trial.trial, default: (0, 0)]
+      count.all += 1
+      if trial.correct { count.right += 1 }
+      correct[trial.phaseIndex, default: [:]][trial.trial] = count
+    }
     func accuracy(_ phase: Int, _ trial: Int) -> Double? {
-      let rows = (byPhase[phase] ?? []).filter { $0.trial == trial }
-      return rows.isEmpty ? nil : share(rows) { $0.correct }
+      correct[phase]?[trial].map { Double($0.right) / Double($0.all) }
     }
     var result: [AlignedSwitch] = []
     for (position, phase) in run.phases.enumerated()
