@@ -1,7 +1,10 @@
 // swift-tools-version:6.0
 // taboo: serial reversal learning in recurrent networks.
-// Layers, dependencies one way: C libraries → LinearAlgebra → Networks → Simulation ← ScenarioLanguage;
-// Results on top; the `taboo` executable on everything.
+// Modules and the direction of every dependency: docs/design.md §1. Specification (the shared
+// vocabulary and the run specification) and Randomness at the bottom; LinearAlgebra → Networks;
+// ScenarioLanguage and Records on Specification; Simulation on the numeric modules, the language
+// and the records; Store (SQLite), Analysis and Output (CSV, SVG) on the records; the `taboo`
+// executable on everything.
 import PackageDescription
 
 // The numeric modules (LinearAlgebra, Networks) are compiled for AVX2 + FMA ("haswell") on x86-64
@@ -33,49 +36,66 @@ let package = Package(
     .systemLibrary(
       name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
+    // The vocabulary shared by the language, the simulator and the records, and the run
+    // specification (a scenario resolved at one sweep point). No dependencies.
+    .target(name: "Specification"),
     // The only importer of COpenBLAS.
     .target(name: "LinearAlgebra", dependencies: ["COpenBLAS"], swiftSettings: numericSettings),
     // Seeded, platform-independent random numbers; no dependencies.
     .target(name: "Randomness"),
     // Embedding, Elman/GRU/LSTM cells, readout, loss, optimizers.
     .target(
-      name: "Networks", dependencies: ["LinearAlgebra", "Randomness"],
+      name: "Networks", dependencies: ["LinearAlgebra", "Randomness", "Specification"],
       swiftSettings: numericSettings),
-    // The scenario language: lexer, parser, validator, diagnostics. No numeric dependency.
-    .target(name: "ScenarioLanguage"),
+    // The scenario language: lexer, parser, validator, diagnostics, resolution. No numeric
+    // dependency.
+    .target(name: "ScenarioLanguage", dependencies: ["Specification"]),
 
-    // What a run produces (runs, phases, probes) as plain values; no dependencies.
-    .target(name: "Records"),
-    // Worlds, item sets, schedules, the trainer, probes and the batch runner.
+    // What a run produces (runs, phases with their facts, probes, trials) as plain values.
+    .target(name: "Records", dependencies: ["Specification"]),
+    // Worlds, item sets, the trainer, probes, batch planning and the batch runner.
     .target(
       name: "Simulation",
-      dependencies: ["Networks", "Randomness", "ScenarioLanguage", "Records"]),
-    // The SQLite store (the only importer of CSQLite), analysis, CSV and SVG.
-    .target(
-      name: "Results", dependencies: ["Records", "ScenarioLanguage", "Randomness", "CSQLite"]),
+      dependencies: ["Networks", "Randomness", "ScenarioLanguage", "Records", "Specification"]),
+    // The SQLite store: the only importer of CSQLite.
+    .target(name: "Store", dependencies: ["Records", "Specification", "CSQLite"]),
+    // Metrics, statistics and the language-model comparison, from records alone.
+    .target(name: "Analysis", dependencies: ["Records", "Specification", "Randomness"]),
+    // CSV and SVG.
+    .target(name: "Output", dependencies: ["Analysis", "Records", "Specification"]),
 
     .executableTarget(
       name: "taboo",
       dependencies: [
-        "ScenarioLanguage", "Networks", "LinearAlgebra", "Simulation", "Records", "Results",
+        "ScenarioLanguage", "Networks", "LinearAlgebra", "Simulation", "Records", "Specification",
+        "Store", "Analysis", "Output",
       ]),
     .executableTarget(
-      name: "TabooBench", dependencies: ["Networks", "LinearAlgebra", "Randomness"],
+      name: "TabooBench", dependencies: ["Networks", "LinearAlgebra", "Randomness", "Specification"],
       path: "benchmarks/Sources/TabooBench"),
 
     .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "Randomness"]),
     .testTarget(
-      name: "NetworksTests", dependencies: ["Networks", "LinearAlgebra", "Randomness"],
+      name: "NetworksTests", dependencies: ["Networks", "LinearAlgebra", "Randomness", "Specification"],
       resources: [.copy("Golden")]),
     .testTarget(
-      name: "ScenarioLanguageTests", dependencies: ["ScenarioLanguage"],
+      name: "ScenarioLanguageTests", dependencies: ["ScenarioLanguage", "Specification"],
       resources: [.copy("Fixtures")]),
     .testTarget(
-      name: "SimulationTests", dependencies: ["Simulation", "ScenarioLanguage", "Records", "Networks"]),
+      name: "SimulationTests",
+      dependencies: ["Simulation", "ScenarioLanguage", "Records", "Networks", "Specification"]),
+    // Shared fixtures of the record-reading tests: hand-built runs, temporary directories.
+    .target(
+      name: "RecordFixtures", dependencies: ["Records", "Specification", "Store", "Randomness"],
+      path: "Tests/RecordFixtures"),
     .testTarget(
-      name: "ResultsTests", dependencies: ["Results", "Records", "ScenarioLanguage"],
-      resources: [.copy("Fixtures")]),
-    .testTarget(name: "CLITests", dependencies: ["taboo", "Results", "Records"]),
+      name: "StoreTests", dependencies: ["Store", "Records", "Specification", "RecordFixtures"]),
+    .testTarget(
+      name: "AnalysisTests", dependencies: ["Analysis", "Store", "Records", "Specification", "RecordFixtures"]),
+    .testTarget(
+      name: "OutputTests",
+      dependencies: ["Output", "Analysis", "Store", "Records", "Specification", "RecordFixtures"]),
+    .testTarget(name: "CLITests", dependencies: ["taboo", "Store", "Records", "Specification"]),
   ],
   swiftLanguageModes: [.v6]
 )

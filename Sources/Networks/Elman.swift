@@ -3,6 +3,7 @@
 // Shapes: the input projection W_ih x_t of a row is a row of gx (T, B, H), or for token inputs a
 // row of `projections` (V, H) (see Pass.recurrentPart); bias (H) = b_ih + b_hh; hs (T+1, B, H).
 
+import Specification
 import LinearAlgebra
 
 enum Elman {

@@ -9,6 +9,7 @@
 // Only what the backward pass reads is kept per step, to spare memory bandwidth, and nothing of
 // it in a forward-only pass (`forBackward: false`).
 
+import Specification
 import LinearAlgebra
 
 enum GRU {

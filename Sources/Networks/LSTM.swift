@@ -6,6 +6,7 @@
 // bias (4H) is b_ih + b_hh;
 // cs (T+1, B, H) cell states; tc (T, B, H) tanh(c_t); hs (T+1, B, H).
 
+import Specification
 import LinearAlgebra
 
 enum LSTM {

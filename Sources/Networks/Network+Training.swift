@@ -1,6 +1,7 @@
 // One pass of the network over a batch, forward and backward, orchestrating embedding, input
 // projection, the cell, the readout and the loss. Shapes as in Workspace.swift.
 
+import Specification
 import LinearAlgebra
 
 /// The inputs of a pass, time-major.

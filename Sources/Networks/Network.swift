@@ -1,3 +1,4 @@
+import Specification
 import Foundation
 import Randomness
 

@@ -1,14 +1,25 @@
-// Optimizers over the flat parameter buffer, with PyTorch's update rules (`torch.optim.Adam`,
-// `torch.optim.SGD` with momentum, no dampening, no weight decay) and `clip_grad_norm_`.
+// Optimizers over the flat parameter buffer, with PyTorch's update rules (`torch.optim.Adam`, or
+// `torch.optim.AdamW` with decoupled weight decay; `torch.optim.SGD` with momentum, no
+// dampening) and `clip_grad_norm_`.
 // Moments share the parameters' layout, so every update is one loop over the buffer.
 
+import Specification
 import Foundation
 import LinearAlgebra
 
 /// How parameters are updated from gradients.
 public enum OptimizerRule: Sendable, Hashable {
-  case adam(beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8)
+  /// Adam; with `weightDecay` λ > 0, AdamW: every weight is first multiplied by 1 − lr·λ.
+  case adam(beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 0)
   case sgd(momentum: Float = 0)
+
+  /// The rule a phase's training settings ask for.
+  public init(_ settings: TrainingSettings) {
+    switch settings.optimizer {
+    case .adam: self = .adam(weightDecay: Float(settings.weightDecay))
+    case .sgd: self = .sgd(momentum: Float(settings.momentum))
+    }
+  }
 }
 
 /// An optimizer and its state (step count and moments), sized for one parameter layout.
@@ -48,7 +59,14 @@ public struct Optimizer: Sendable {
     let lr = learningRate
     let count = parameters.count
     switch rule {
-    case .adam(let beta1, let beta2, let epsilon):
+    case .adam(let beta1, let beta2, let epsilon, let weightDecay):
+      // AdamW: p ← p (1 − lr λ), before the moments, as torch.optim.AdamW.
+      if weightDecay != 0 {
+        let keep = Float(1 - Double(lr) * Double(weightDecay))
+        parameters.withUnsafeMutableBufferPointer { p in
+          for i in 0..<count { p[i] *= keep }
+        }
+      }
       // m ← β1 m + (1 − β1) g;  v ← β2 v + (1 − β2) g²
       // p ← p − (lr / (1 − β1^t)) · m / (√v / √(1 − β2^t) + ε)
       let correction1 = 1 - pow(Double(beta1), Double(step))

@@ -1,3 +1,5 @@
+import Specification
+
 /// Named offsets into one flat Float32 buffer. Parameters, gradients and optimizer moments all
 /// share this layout, so zeroing, clipping, an optimizer update and a checkpoint are each one loop.
 ///

@@ -1,3 +1,4 @@
+import Specification
 import LinearAlgebra
 
 /// The sizes and buffers of one pass over a batch, shared by the cells' forward and backward.

@@ -3,6 +3,7 @@
 //   loss = mean over supervised rows of −log softmax(logits)[target]
 //   ∂loss/∂logits = (softmax − onehot(target)) / N for supervised rows, 0 for the others
 
+import Specification
 import Foundation
 import LinearAlgebra
 

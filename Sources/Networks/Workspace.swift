@@ -26,6 +26,8 @@
 //   dh, dhPrev, dc, dcPrev  (B, H)  running state gradients
 //   dx     (T, B, E)    ∂loss/∂x (dense inputs)
 
+import Specification
+
 /// Owned scratch memory for passes of up to `capacity` sequences of up to `maxSteps` steps.
 /// One workspace belongs to one thread at a time; it is reused across steps without allocating.
 public final class Workspace {

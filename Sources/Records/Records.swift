@@ -1,6 +1,8 @@
 // What a run produces, as plain values: the simulator fills them, the store persists them, the
 // analysis reads them back. Steps count optimizer updates from the start of the run; examples
-// count training examples consumed (batch sizes summed).
+// count training examples consumed (batch sizes summed). docs/design.md §7.
+
+import Specification
 
 /// One swept parameter's value at a sweep point.
 public struct ParameterValue: Sendable, Hashable, Codable {
@@ -32,6 +34,19 @@ public struct RunKey: Sendable, Hashable, Codable, Comparable {
   }
 }
 
+extension RunKey {
+  /// Sweep order: parameter values compared in scenario order (numerically; names break ties),
+  /// then the seed. A total order on the keys of one batch.
+  public static func sweepOrder(_ a: RunKey, _ b: RunKey) -> Bool {
+    for (x, y) in zip(a.parameters, b.parameters) {
+      if x.name != y.name { return x.name < y.name }
+      if x.value != y.value { return x.value.isTotallyOrdered(belowOrEqualTo: y.value) }
+    }
+    if a.parameters.count != b.parameters.count { return a.parameters.count < b.parameters.count }
+    return a.seed < b.seed
+  }
+}
+
 /// How a run ended.
 public enum RunStatus: String, Sendable, Codable {
   case complete
@@ -39,26 +54,102 @@ public enum RunStatus: String, Sendable, Codable {
   case diverged
 }
 
+/// What a stream's items (with its password state) were last trained on before its phase.
+public enum PreviousTarget: Sendable, Hashable {
+  case target(TargetKind)
+  /// The items were last trained on different targets.
+  case mixed
+
+  /// The stable name in the store: the target's name, or `mixed`.
+  public var name: String {
+    switch self {
+    case .target(let kind): kind.rawValue
+    case .mixed: "mixed"
+    }
+  }
+
+  public init?(name: String) {
+    if name == "mixed" {
+      self = .mixed
+    } else if let kind = TargetKind(rawValue: name) {
+      self = .target(kind)
+    } else {
+      return nil
+    }
+  }
+}
+
 /// A phase's training stream: items of `set` trained towards `target`.
 public struct StreamRecord: Sendable, Hashable, Codable {
-  /// "truth", "taboo" or "random".
-  public var target: String
+  public var target: TargetKind
   public var set: String
   public var password: Bool
-  /// What these items (with this password state) were last trained on before this phase:
-  /// "truth", "taboo", "random", "mixed" when they disagree, nil when never trained.
-  public var previousTarget: String?
-  public init(target: String, set: String, password: Bool, previousTarget: String? = nil) {
+  /// What these items were last trained on; nil when never trained.
+  public var previousTarget: PreviousTarget?
+  public init(target: TargetKind, set: String, password: Bool, previousTarget: PreviousTarget? = nil) {
     self.target = target
     self.set = set
     self.password = password
     self.previousTarget = previousTarget
   }
 
-  /// Whether this stream reverses what its items were last trained on (a switch, DESIGN §6).
+  /// Whether this stream reverses what its items were last trained on (a switch, docs/design.md
+  /// §6).
   public var isReversal: Bool {
-    guard let previousTarget, previousTarget != "mixed" else { return false }
-    return previousTarget != target
+    guard case .target(let previous) = previousTarget else { return false }
+    return previous != target
+  }
+
+  private enum CodingKeys: String, CodingKey { case target, set, password, previousTarget }
+
+  public init(from decoder: Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    target = try c.decode(TargetKind.self, forKey: .target)
+    set = try c.decode(String.self, forKey: .set)
+    password = try c.decode(Bool.self, forKey: .password)
+    let previous = try c.decodeIfPresent(String.self, forKey: .previousTarget)
+    previousTarget = try previous.map {
+      guard let value = PreviousTarget(name: $0) else {
+        throw DecodingError.dataCorruptedError(
+          forKey: .previousTarget, in: c, debugDescription: "unknown target '\($0)'")
+      }
+      return value
+    }
+  }
+
+  public func encode(to encoder: Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(target, forKey: .target)
+    try c.encode(set, forKey: .set)
+    try c.encode(password, forKey: .password)
+    try c.encodeIfPresent(previousTarget?.name, forKey: .previousTarget)
+  }
+}
+
+/// What the specification said of a phase that the analysis needs: recorded with the phase, so
+/// that nothing downstream re-reads the scenario (docs/design.md §7).
+public struct PhaseFacts: Sendable, Hashable, Codable {
+  public var role: PhaseRole
+  /// `perturb σ`; nil: none.
+  public var perturb: Double?
+  /// The criterion its switches and `until criterion` are measured against.
+  public var criterion: Criterion
+  /// The effective training settings.
+  public var training: TrainingSettings
+
+  public init(
+    role: PhaseRole = .other, perturb: Double? = nil, criterion: Criterion = .defaults,
+    training: TrainingSettings = Defaults.training
+  ) {
+    self.role = role
+    self.perturb = perturb
+    self.criterion = criterion
+    self.training = training
+  }
+
+  /// The facts of a phase of `spec`.
+  public init(_ phase: PhaseSpec, of spec: RunSpec) {
+    self.init(role: phase.role, perturb: phase.perturb, criterion: spec.criterion, training: phase.training)
   }
 }
 
@@ -91,9 +182,12 @@ public struct PhaseRecord: Sendable, Hashable, Codable {
   /// elsewhere).
   public var trials: Int
   public var lanes: Int
+  /// Role, perturbation, criterion and training settings, as specified.
+  public var facts: PhaseFacts
   public init(index: Int, name: String, repeatIndex: Int?, startStep: Int, endStep: Int,
               startExamples: Int, endExamples: Int, streams: [StreamRecord], frozen: Bool,
-              criterionStep: Int?, trials: Int = 0, lanes: Int = 0) {
+              criterionStep: Int?, trials: Int = 0, lanes: Int = 0, facts: PhaseFacts = PhaseFacts()) {
+    self.facts = facts
     self.trials = trials
     self.lanes = lanes
     self.index = index
@@ -109,7 +203,7 @@ public struct PhaseRecord: Sendable, Hashable, Codable {
   }
 }
 
-/// One evaluation of one item set, with or without password, at one moment (DESIGN §6).
+/// One evaluation of one item set, with or without password, at one moment (docs/design.md §6).
 public struct ProbeRecord: Sendable, Hashable, Codable {
   public var phaseIndex: Int
   public var step: Int
@@ -124,12 +218,12 @@ public struct ProbeRecord: Sendable, Hashable, Codable {
   public var pTaboo: Double
   /// The target this (set, password) is trained on in the current phase ("truth", "taboo",
   /// "random"), its agreement with the answers, and the loss against it; nil where untrained.
-  public var target: String?
+  public var target: TargetKind?
   public var accTarget: Double?
   public var loss: Double?
   public init(phaseIndex: Int, step: Int, examples: Int, set: String, password: Bool,
               accTruth: Double, accTaboo: Double, pTruth: Double, pTaboo: Double,
-              target: String?, accTarget: Double?, loss: Double?) {
+              target: TargetKind?, accTarget: Double?, loss: Double?) {
     self.phaseIndex = phaseIndex
     self.step = step
     self.examples = examples
@@ -145,7 +239,7 @@ public struct ProbeRecord: Sendable, Hashable, Codable {
   }
 }
 
-/// One trial of a frozen phase in `context stream` mode (DESIGN §5): one example presented in one
+/// One trial of a frozen phase in `context stream` mode (docs/design.md §5): one example presented in one
 /// lane. A run's lanes are independent continuous streams (the `batch` of stream mode), so a
 /// lane is one subject; trial `t` of a phase is every lane's t-th example of that phase.
 public struct TrialRecord: Sendable, Hashable, Codable {
@@ -215,8 +309,13 @@ public struct RunRecord: Sendable, Hashable, Codable {
   }
 }
 
-/// Shortest text that reads back as the same Double (`2`, `0.003`, `1e-05`).
-func formatNumber(_ value: Double) -> String {
-  if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
-  return "\(value)"
+/// Where a batch's runs are read from (the store, or runs in memory): what the analysis and the
+/// outputs need, so that neither depends on the store.
+public protocol RunSource {
+  /// The scenario's display name.
+  var scenarioName: String { get }
+  /// Every run with its phases but without probes or trials, in sweep order.
+  func runs() throws -> [RunRecord]
+  /// Calls `body` with every run, probes and trials filled, in sweep order.
+  func forEachRun(_ body: (RunRecord) throws -> Void) throws
 }

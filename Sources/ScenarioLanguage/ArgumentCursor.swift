@@ -1,6 +1,8 @@
 // Reads the argument tokens of one statement, in the style of jlox: `consume(kind, "expected …")`
 // reports what was missing, pointing either at the wrong token or just after the last good one.
 
+import Specification
+
 struct ArgumentCursor {
   private let tokens: [Token]
   private(set) var index = 0

@@ -2,6 +2,8 @@
 // optional help line. `DiagnosticRenderer` turns them into text; `taboo check --format json`
 // into JSON lines.
 
+import Specification
+
 /// A problem found in a scenario file.
 public struct Diagnostic: Sendable, Equatable, CustomStringConvertible {
   public enum Severity: String, Sendable, Equatable, Comparable {

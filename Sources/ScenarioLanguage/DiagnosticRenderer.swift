@@ -10,6 +10,8 @@
 //
 // Long lines are cut to a window around the caret so a 1 MB line prints as one screen line.
 
+import Specification
+
 public struct DiagnosticRenderer: Sendable {
   /// Wrap the headers in ANSI colours (for a terminal).
   public var colors: Bool

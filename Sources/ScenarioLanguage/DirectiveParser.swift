@@ -2,6 +2,8 @@
 // arguments with an `ArgumentCursor` and its block statement by statement. A statement with an
 // error is dropped after its diagnostic; the rest of the file is still read.
 
+import Specification
+
 import Foundation
 
 struct DirectiveParser {
@@ -108,7 +110,7 @@ struct DirectiveParser {
     var cursor = ArgumentCursor(statement)
     guard
       let kind = cursor.keyword(
-        WorldKind.self, expected: "a world kind (runsum, modsum or lookup)", unknown: .unknownWorldKind,
+        WorldWord.self, expected: "a world kind (runsum, modsum or lookup)", unknown: .unknownWorldKind,
         noun: "world kind", listing: "the worlds are runsum P L, modsum P and lookup N", &diagnostics)
     else { return }
     let kindRange = cursor.previous.range
@@ -346,23 +348,17 @@ struct DirectiveParser {
       guard once(settings.optimizer?.1, statement) else { return true }
       guard
         let optimizer = cursor.keyword(
-          Optimizer.self, expected: "an optimizer (adam or sgd)", unknown: .unknownOptimizer,
+          OptimizerKind.self, expected: "an optimizer (adam or sgd)", unknown: .unknownOptimizer,
           noun: "optimizer", listing: "the optimizers are adam and sgd", &diagnostics)
       else { return true }
       cursor.finish(&diagnostics)
       settings.optimizer = (optimizer, statement.range)
-    case "lr", "clip", "momentum":
+    case let word where TrainingSettings.numeric(word) != nil:
       noBlock(statement)
-      let path: WritableKeyPath<TrainSettingsSyntax, QuantitySyntax?> =
-        switch statement.name.text {
-        case "lr": \.learningRate
-        case "clip": \.clip
-        default: \.momentum
-        }
-      guard once(settings[keyPath: path]?.range, statement) else { return true }
+      guard once(settings.numbers[word]?.range, statement) else { return true }
       guard let value = cursor.quantity("a number", &diagnostics) else { return true }
       cursor.finish(&diagnostics)
-      settings[keyPath: path] = value
+      settings.numbers[word] = value
     case "batch":
       noBlock(statement)
       let previous: SourceRange? =
@@ -569,7 +565,7 @@ struct DirectiveParser {
   private mutating func phaseStatement(_ statement: Statement, _ phase: inout PhaseSyntax) {
     var cursor = ArgumentCursor(statement)
     let name = statement.name.text
-    if let target = StreamTarget(rawValue: name) {
+    if let target = TargetKind(rawValue: name) {
       noBlock(statement)
       guard cursor.consumeWord("on", &diagnostics, help: "write '\(name) on SET'") != nil,
         let set = setName(&cursor)

@@ -1,6 +1,8 @@
 // Turns a source file into tokens. Never fails: anything it cannot read becomes a diagnostic and
 // is skipped. Works on characters (grapheme clusters), so columns count what a reader sees.
 
+import Specification
+
 struct Lexer {
   private let source: SourceFile
   private let characters: [Character]

@@ -1,5 +1,7 @@
 // Every bound the validator enforces, in one place, so the documentation and the messages agree.
 
+import Specification
+
 /// The largest values a scenario may ask for. Sizes beyond these are rejected before a run
 /// starts; combinations that fit each bound but not in memory are caught by `MemoryEstimate`.
 public enum Limits {
@@ -34,10 +36,9 @@ public enum Limits {
   /// `probe every N steps` and `criterion … over K probes`.
   public static let probeInterval = 1_000_000_000
   public static let criterionProbes = 10_000
-  /// Perturbation standard deviation, learning rate, clip norm and momentum (momentum below 1).
+  /// Perturbation standard deviation (the training settings' bounds are in
+  /// `TrainingSettings.numeric`).
   public static let perturbSigma = 1000.0
-  public static let learningRate = 1000.0
-  public static let clip = 1e9
   /// Nesting of blocks, parentheses and `sample … of` chains.
   public static let nesting = 32
   /// Terms (names, samples, item lists) in one set expression.
@@ -58,13 +59,4 @@ func formatBytes(_ bytes: Double) -> String {
   }
   if unit == 0 { return "\(Int(value)) bytes" }
   return "\(formatNumber((value * 10).rounded() / 10)) \(units[unit])"
-}
-
-/// A number as a reader writes it: `3`, `0.003`, `1e-09`; never `3.0`.
-func formatNumber(_ value: Double) -> String {
-  if value.isNaN { return "nan" }
-  if value == value.rounded(), abs(value) < 1e15 {
-    return String(Int64(value))
-  }
-  return "\(value)"
 }

@@ -3,6 +3,8 @@
 // throughout (4 bytes). Shapes: B batch, T time steps, E embedding, H hidden, G gate blocks
 // (Elman 1, GRU 3, LSTM 4), V input tokens, C classes.
 
+import Specification
+
 /// The memory one run needs, by part.
 public struct MemoryEstimate: Sendable, Equatable {
   /// Weights (embedding V×E, recurrent G·H×(E+H) plus two G·H biases, readout C×H + C).
@@ -21,20 +23,17 @@ public struct MemoryEstimate: Sendable, Equatable {
   public var timeSteps: Int
 
   /// - Parameters:
-  ///   - vocabulary: input tokens of the items (the start and password tokens are added here).
+  ///   - shape: the network (its vocabulary includes the start, password and, in stream mode,
+  ///     answer tokens; `NetworkShape.parameterCount` is the layout's own count).
   ///   - sequenceLength: tokens per item without the start token; T = length + 1.
   ///   - window: `context stream W` presents W examples (each T tokens and an answer) as one
   ///     sequence; nil in `context reset`.
-  public init(
-    cell: CellKind, hidden: Int, embedding: Int, vocabulary: Int, classes: Int, sequenceLength: Int,
-    batch: Int, items: Int, window: Int? = nil
-  ) {
-    let g = Double(cell.gates)
-    let h = Double(hidden)
-    let e = Double(embedding)
-    let v = Double(vocabulary + 2)
-    let c = Double(classes)
-    let count = v * e + g * h * (e + h) + 2 * g * h + c * h + c
+  public init(shape: NetworkShape, sequenceLength: Int, batch: Int, items: Int, window: Int? = nil) {
+    let g = Double(shape.cell.gates)
+    let h = Double(shape.hidden)
+    let e = Double(shape.inputSize)
+    let c = Double(shape.classes)
+    let count = Double(shape.parameterCount)
     parameterCount = Int(min(count, 9e18))
     // weights, gradients, and two optimizer moments
     parameterBytes = count * 4 * 4

@@ -2,6 +2,8 @@
 // probability. The validator registers one rule per number it reads and checks each one at
 // every sweep point, so `sweep k = 1, 0` is caught where `k` is used.
 
+import Specification
+
 enum NumberRule {
   /// A whole number in `minimum...maximum`.
   case count(String, minimum: Int, maximum: Int)

@@ -5,6 +5,8 @@
 // reports every error. Blocks nest at most `Limits.nesting` deep; skipping a deeper block is a
 // loop, never recursion, so 10,000 nested braces cannot overflow the stack.
 
+import Specification
+
 /// One statement of the generic syntax.
 struct Statement: Sendable {
   /// The directive word.

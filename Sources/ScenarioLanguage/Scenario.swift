@@ -1,6 +1,8 @@
 // The validated scenario: what a file asks for, with parameters still symbolic so that one value
 // covers every sweep point. `resolved(at:)` gives the concrete, expanded scenario of one point.
 
+import Specification
+
 /// A number in a scenario: a literal, or a `let`/`sweep` parameter (times `scale`: `p%` is
 /// `p` scaled by 0.01).
 public enum Quantity: Sendable, Hashable, CustomStringConvertible {
@@ -38,8 +40,8 @@ public struct Scenario: Sendable, Equatable {
   /// `set NAME = …`, in file order; each run evaluates them in this order from its seed.
   public var sets: [SetDefinition]
   public var model: Model
-  /// The `train { … }` settings, with defaults filled in.
-  public var training: Training
+  /// What `train { … }` changes from `Defaults.training`.
+  public var training: TrainingOverrides
   public var context: Context
   /// `probe every N steps on …`; nil when the file has none (a warning).
   public var probe: Probe?
@@ -165,53 +167,23 @@ public struct Scenario: Sendable, Equatable {
     case size(Quantity)
   }
 
-  public struct Training: Sendable, Equatable {
-    public var optimizer: Optimizer
-    public var learningRate: Quantity
-    public var batch: Batch
-    /// Gradient-norm clipping; nil: none.
-    public var clip: Quantity?
-    public var momentum: Quantity
-    /// Keep the optimizer state across phases instead of starting each phase fresh.
-    public var keepOptimizer: Bool
-
-    /// adam, lr 0.001, batch all, no clipping, momentum 0, fresh optimizer each phase.
-    public static let defaults = Training(
-      optimizer: .adam, learningRate: .literal(0.001), batch: .all, clip: nil, momentum: .literal(0),
-      keepOptimizer: false)
-
-    public init(
-      optimizer: Optimizer, learningRate: Quantity, batch: Batch, clip: Quantity? = nil, momentum: Quantity,
-      keepOptimizer: Bool
-    ) {
-      self.optimizer = optimizer
-      self.learningRate = learningRate
-      self.batch = batch
-      self.clip = clip
-      self.momentum = momentum
-      self.keepOptimizer = keepOptimizer
-    }
-  }
-
-  /// A phase's training settings that differ from `train { … }`; nil fields are not overridden.
+  /// Training settings that differ from what they are based on (the defaults for `train { … }`,
+  /// the `train` block for a phase); nil and absent entries are not changed.
   public struct TrainingOverrides: Sendable, Equatable {
-    public var optimizer: Optimizer?
-    public var learningRate: Quantity?
+    public var optimizer: OptimizerKind?
     public var batch: Batch?
-    public var clip: Quantity?
-    public var momentum: Quantity?
     public var keepOptimizer: Bool?
+    /// Numeric settings by word (`lr`, `clip`, …; see `TrainingSettings.numeric`).
+    public var numbers: [String: Quantity]
 
     public init(
-      optimizer: Optimizer? = nil, learningRate: Quantity? = nil, batch: Batch? = nil, clip: Quantity? = nil,
-      momentum: Quantity? = nil, keepOptimizer: Bool? = nil
+      optimizer: OptimizerKind? = nil, batch: Batch? = nil, keepOptimizer: Bool? = nil,
+      numbers: [String: Quantity] = [:]
     ) {
       self.optimizer = optimizer
-      self.learningRate = learningRate
       self.batch = batch
-      self.clip = clip
-      self.momentum = momentum
       self.keepOptimizer = keepOptimizer
+      self.numbers = numbers
     }
 
     public var isEmpty: Bool { self == TrainingOverrides() }
@@ -241,7 +213,8 @@ public struct Scenario: Sendable, Equatable {
     /// Consecutive probes that must agree.
     public var probes: Quantity
 
-    public static let defaults = Criterion(fraction: .literal(0.9), probes: .literal(3))
+    public static let defaults = Criterion(
+      fraction: .literal(Defaults.criterion.fraction), probes: .literal(Double(Defaults.criterion.probes)))
 
     public init(fraction: Quantity, probes: Quantity) {
       self.fraction = fraction
@@ -250,17 +223,7 @@ public struct Scenario: Sendable, Equatable {
   }
 
   /// One stream of a phase: its items (a set name), target and password flag.
-  public struct Stream: Sendable, Equatable, Hashable {
-    public var target: StreamTarget
-    public var set: String
-    public var withPassword: Bool
-
-    public init(target: StreamTarget, set: String, withPassword: Bool) {
-      self.target = target
-      self.set = set
-      self.withPassword = withPassword
-    }
-  }
+  public typealias Stream = StreamSpec
 
   public struct Phase: Sendable, Equatable {
     public enum Length: Sendable, Equatable {
@@ -329,7 +292,7 @@ public struct Scenario: Sendable, Equatable {
 
   public init(
     name: String, world: World, parameters: [Parameter], sweeps: [Sweep], seeds: [UInt64],
-    sets: [SetDefinition], model: Model, training: Training, context: Context, probe: Probe? = nil,
+    sets: [SetDefinition], model: Model, training: TrainingOverrides, context: Context, probe: Probe? = nil,
     criterion: Criterion, schedule: [ScheduleItem]
   ) {
     self.name = name
@@ -344,33 +307,5 @@ public struct Scenario: Sendable, Equatable {
     self.probe = probe
     self.criterion = criterion
     self.schedule = schedule
-  }
-}
-
-/// One point of the sweep: a value for each swept parameter, in file order.
-public struct SweepPoint: Sendable, Hashable, CustomStringConvertible {
-  public struct Assignment: Sendable, Hashable {
-    public var name: String
-    public var value: Double
-
-    public init(name: String, value: Double) {
-      self.name = name
-      self.value = value
-    }
-  }
-
-  public var assignments: [Assignment]
-
-  public init(assignments: [Assignment]) {
-    self.assignments = assignments
-  }
-
-  public subscript(name: String) -> Double? {
-    assignments.first { $0.name == name }?.value
-  }
-
-  /// `k=2, lr=0.001`; empty for the point of a scenario without sweeps.
-  public var description: String {
-    assignments.map { "\($0.name)=\(formatNumber($0.value))" }.joined(separator: ", ")
   }
 }

@@ -2,6 +2,8 @@
 // the directives and validating each run over whatever the stage before produced, so a file with
 // many problems reports them all at once.
 
+import Specification
+
 /// The outcome of checking one file.
 public struct CheckResult: Sendable {
   /// The scenario, when the file has no errors (warnings allowed).

@@ -6,6 +6,8 @@
 // them full: the order wraps into the next pass), so it takes batch·W examples, and a frozen
 // phase of N trials presents N examples in each lane.
 
+import Specification
+
 /// The step and example counts of one run.
 public struct ScheduleAccounting: Sendable, Equatable {
   public struct PhaseCounts: Sendable, Equatable {
@@ -27,7 +29,7 @@ public struct ScheduleAccounting: Sendable, Equatable {
 
   /// - Parameter knownSizes: exact set sizes for one seed (from the simulator); without them,
   ///   the static bounds of `staticSetSizes` are used.
-  public init(_ scenario: ResolvedScenario, knownSizes: [String: Int]? = nil) {
+  public init(_ scenario: RunSpec, knownSizes: [String: Int]? = nil) {
     var analysis = SetSizeAnalysis(world: scenario.world)
     for set in scenario.sets {
       var value = analysis.value(of: set.expression)
@@ -73,11 +75,11 @@ public struct ScheduleAccounting: Sendable, Equatable {
   /// The union of a phase's streams as (item, password, target) triples. Truth and taboo
   /// triples coincide on items outside `wrong`, so those two may overlap.
   static func union(
-    _ streams: [ResolvedScenario.Stream], value: (String) -> AbstractSet, analysis: SetSizeAnalysis
+    _ streams: [StreamSpec], value: (String) -> AbstractSet, analysis: SetSizeAnalysis
   ) -> SetSizeBounds {
-    var groups: [ResolvedScenario.Stream: AbstractSet] = [:]
+    var groups: [StreamSpec: AbstractSet] = [:]
     for stream in streams {
-      let key = ResolvedScenario.Stream(target: stream.target, set: "", withPassword: stream.withPassword)
+      let key = StreamSpec(target: stream.target, set: "", password: stream.password)
       let set = value(stream.set)
       groups[key] = groups[key].map { analysis.union($0, set) } ?? set
     }
@@ -88,8 +90,8 @@ public struct ScheduleAccounting: Sendable, Equatable {
       most = saturatingAdd(most, set.size.most)
     }
     for password in [false, true] {
-      guard let truth = groups[.init(target: .truth, set: "", withPassword: password)],
-        let taboo = groups[.init(target: .taboo, set: "", withPassword: password)],
+      guard let truth = groups[.init(target: .truth, set: "", password: password)],
+        let taboo = groups[.init(target: .taboo, set: "", password: password)],
         !taboo.supersets.contains("wrong"), !truth.isDisjoint(from: taboo)
       else { continue }
       fewest -= min(truth.size.most, taboo.size.most)
@@ -97,7 +99,7 @@ public struct ScheduleAccounting: Sendable, Equatable {
     return SetSizeBounds(fewest: fewest, most: most)
   }
 
-  static func counts(_ phase: ResolvedScenario.Phase, union: SetSizeBounds, batch: Int?) -> PhaseCounts {
+  static func counts(_ phase: PhaseSpec, union: SetSizeBounds, batch: Int?) -> PhaseCounts {
     let length = phase.length.bounds
     var steps: SetSizeBounds
     var examples: SetSizeBounds
@@ -128,7 +130,7 @@ public struct ScheduleAccounting: Sendable, Equatable {
   }
 
   /// A phase in `context stream W`: `lanes` streams (nil: as many as the union has examples).
-  static func streamCounts(_ phase: ResolvedScenario.Phase, union: SetSizeBounds, lanes: Int?, window: Int)
+  static func streamCounts(_ phase: PhaseSpec, union: SetSizeBounds, lanes: Int?, window: Int)
     -> PhaseCounts
   {
     let length = phase.length.bounds
@@ -159,7 +161,7 @@ public struct ScheduleAccounting: Sendable, Equatable {
 
   /// The counts of a phase: no steps when frozen; variable when its length is drawn or ends early.
   private static func finished(
-    _ phase: ResolvedScenario.Phase, union: SetSizeBounds, steps: SetSizeBounds, examples: SetSizeBounds
+    _ phase: PhaseSpec, union: SetSizeBounds, steps: SetSizeBounds, examples: SetSizeBounds
   ) -> PhaseCounts {
     let variable: Bool
     switch phase.length {

@@ -3,6 +3,8 @@
 // Recursion (parentheses, `sample … of`) is bounded by `Limits.nesting`, and the number of terms
 // by `Limits.setTerms`, so no input can overflow the stack here or in later passes.
 
+import Specification
+
 struct SetExpressionParser {
   var cursor: ArgumentCursor
   private var terms = 0

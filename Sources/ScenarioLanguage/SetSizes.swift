@@ -4,6 +4,8 @@
 // Used to reject empty sets and oversized samples, and by `taboo explain` until the simulator
 // supplies real sizes.
 
+import Specification
+
 /// The possible sizes of one set.
 public struct SetSizeBounds: Sendable, Equatable, CustomStringConvertible {
   public var fewest: Int
@@ -50,7 +52,7 @@ struct SetSizeAnalysis {
   let wrong: SetSizeBounds
   private(set) var named: [String: AbstractSet] = [:]
 
-  init(world: ResolvedScenario.World) {
+  init(world: WorldSpec) {
     items = world.items
     switch world.convention {
     case nil: wrong = SetSizeBounds(exactly: 0)
@@ -80,7 +82,7 @@ struct SetSizeAnalysis {
     named[name] = value
   }
 
-  func value(of expression: ResolvedScenario.SetExpression) -> AbstractSet {
+  func value(of expression: SetExpression) -> AbstractSet {
     switch expression {
     case .all:
       return AbstractSet(
@@ -133,7 +135,7 @@ struct SetSizeAnalysis {
   }
 
   static func sampleSize(_ fraction: Double, of size: Int) -> Int {
-    ResolvedScenario.SetExpression.sampleSize(fraction, of: size)
+    SetExpression.sampleSize(fraction, of: size)
   }
 
   func union(_ a: AbstractSet, _ b: AbstractSet) -> AbstractSet {
@@ -180,16 +182,7 @@ struct SetSizeAnalysis {
   }
 }
 
-extension ResolvedScenario.SetExpression {
-  /// The size of `sample P% of` a set of `size` items: round(P × size), halves away from zero
-  /// (the rule every evaluator of sets must follow).
-  public static func sampleSize(_ fraction: Double, of size: Int) -> Int {
-    guard fraction.isFinite else { return 0 }
-    return Int((fraction * Double(size)).rounded(.toNearestOrAwayFromZero))
-  }
-}
-
-extension ResolvedScenario {
+extension RunSpec {
   /// The size bounds of every defined set (in order), plus `all` and `wrong`, as far as the
   /// language can tell without drawing items.
   public var staticSetSizes: [(name: String, size: SetSizeBounds)] {

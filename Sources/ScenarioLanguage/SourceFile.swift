@@ -2,6 +2,8 @@
 // Lines end at "\n", "\r\n" or "\r"; columns count characters (grapheme clusters) of the line,
 // both 1-based. Bytes that are not valid UTF-8 are decoded as U+FFFD and reported once.
 
+import Specification
+
 import Foundation
 
 /// A position in a source file: 1-based line, 1-based column in characters of that line.

@@ -1,6 +1,8 @@
 // Did-you-mean: the known name closest to a misspelt one, by edit distance (insertions,
 // deletions, substitutions and swaps of neighbours each cost 1).
 
+import Specification
+
 public enum Suggestions {
   /// The closest candidate within a distance of about a third of the word's length, or nil.
   public static func closest(to word: String, among candidates: some Sequence<String>) -> String? {

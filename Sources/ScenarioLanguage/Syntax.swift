@@ -2,6 +2,8 @@
 // resolved or any value checked. `DirectiveParser` builds it from statements; `Validator` checks
 // it and builds the `Scenario`.
 
+import Specification
+
 /// A name as written, with its place.
 struct NameSyntax: Sendable, Equatable {
   var text: String
@@ -71,7 +73,7 @@ struct ConventionSyntax: Sendable, Equatable {
 }
 
 struct WorldSyntax: Sendable, Equatable {
-  var kind: WorldKind
+  var kind: WorldWord
   var kindRange: SourceRange
   var arguments: [QuantitySyntax]
   var items: QuantitySyntax?
@@ -127,18 +129,16 @@ struct TrainSettingsSyntax: Sendable, Equatable {
     case size(QuantitySyntax)
   }
 
-  var optimizer: (Optimizer, SourceRange)?
-  var learningRate: QuantitySyntax?
+  var optimizer: (OptimizerKind, SourceRange)?
   var batch: Batch?
-  var clip: QuantitySyntax?
-  var momentum: QuantitySyntax?
+  /// Numeric settings by word (`lr`, `clip`, …; see `TrainingSettings.numeric`).
+  var numbers: [String: QuantitySyntax] = [:]
   var keepOptimizer: SourceRange?
   /// Where each setting's statement is, by name (`lr`, `momentum`, …).
   var statementRanges: [String: SourceRange] = [:]
 
   var isEmpty: Bool {
-    optimizer == nil && learningRate == nil && batch == nil && clip == nil && momentum == nil
-      && keepOptimizer == nil
+    optimizer == nil && batch == nil && numbers.isEmpty && keepOptimizer == nil
   }
 
   /// The place of the first setting given, for warnings about all of them.
@@ -148,8 +148,7 @@ struct TrainSettingsSyntax: Sendable, Equatable {
 
   static func == (a: TrainSettingsSyntax, b: TrainSettingsSyntax) -> Bool {
     a.optimizer?.0 == b.optimizer?.0 && a.optimizer?.1 == b.optimizer?.1
-      && a.learningRate == b.learningRate && a.batch == b.batch && a.clip == b.clip
-      && a.momentum == b.momentum && a.keepOptimizer == b.keepOptimizer
+      && a.batch == b.batch && a.numbers == b.numbers && a.keepOptimizer == b.keepOptimizer
       && a.statementRanges == b.statementRanges
   }
 }
@@ -189,7 +188,7 @@ struct PhaseLengthSyntax: Sendable, Equatable {
 }
 
 struct StreamSyntax: Sendable, Equatable {
-  var target: StreamTarget
+  var target: TargetKind
   var set: NameSyntax
   var password: SourceRange?
   var range: SourceRange

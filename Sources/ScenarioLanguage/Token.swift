@@ -1,6 +1,8 @@
 // The lexer's output: one token per word, number, string or punctuation mark, each with its
 // source range. Newlines are tokens because they end statements.
 
+import Specification
+
 /// What a token is.
 enum TokenKind: Equatable, Sendable {
   /// A name or keyword: letters, digits, `_`, and inner `-` (`keep-optimizer`, `held-out`).

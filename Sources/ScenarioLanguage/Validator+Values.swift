@@ -2,6 +2,8 @@
 // against its rule, then what needs several numbers at once: item counts, set sizes and
 // samples, the size of the expanded schedule, and the memory a run needs.
 
+import Specification
+
 import Foundation
 
 extension Validator {
@@ -121,17 +123,17 @@ extension Validator {
 
   /// Item counts and convention arguments that depend on the world's size.
   private mutating func checkWorld(
-    _ world: ResolvedScenario.World, _ entry: WorldSyntax, _ values: [String: Double],
+    _ world: WorldSpec, _ entry: WorldSyntax, _ values: [String: Double],
     _ seen: inout Set<String>
   ) -> Bool {
     var ok = true
     if case .runsum(let base, let length) = world.kind {
       let distinct = pow(Double(base), Double(length))
-      if let items = entry.items, Double(world.items) > distinct {
+      if let items = entry.items, let asked = plainNumber(items, values), asked > distinct {
         report(
           Diagnostic(
             .tooManyItems,
-            "runsum \(base) \(length) has only \(formatNumber(distinct)) distinct strings, but 'items' asks for \(world.items)",
+            "runsum \(base) \(length) has only \(formatNumber(distinct)) distinct strings, but 'items' asks for \(formatNumber(asked))",
             at: items.range, notes: pointNote(values), help: "lower 'items' or lengthen the strings"), &seen)
         ok = false
       }
@@ -246,8 +248,8 @@ extension Validator {
   }
 
   /// A set expression with the values of one sweep point, without diagnostics; nil if broken.
-  func plainExpression(_ expression: SetExpressionSyntax, _ values: [String: Double]) -> ResolvedScenario
-    .SetExpression?
+  func plainExpression(_ expression: SetExpressionSyntax, _ values: [String: Double])
+    -> Specification.SetExpression?
   {
     switch expression.kind {
     case .all: return .all
@@ -339,12 +341,12 @@ extension Validator {
   }
 
   private mutating func checkMemory(
-    _ world: ResolvedScenario.World, _ analysis: SetSizeAnalysis, _ values: [String: Double],
+    _ world: WorldSpec, _ analysis: SetSizeAnalysis, _ values: [String: Double],
     _ seen: inout Set<String>
   ) {
     guard let modelSpec = model, let entry = syntax.model else { return }
     let model = modelSpec.resolved(values)
-    let globalBatch = training.batch.resolved(values)
+    let globalBatch = training.batch?.resolved(values) ?? Defaults.training.batch
     var window: Int? = nil
     if case .stream(let w) = context { window = wholeNumber(w.value(values)) }
     var batch = 1
@@ -366,10 +368,9 @@ extension Validator {
       case .size(let n): batch = max(batch, window == nil ? min(n, max(union, 1)) : n)
       }
     }
+    let shape = NetworkShape(model: model, world: world, context: window.map { .stream(window: $0) } ?? .reset)
     let estimate = MemoryEstimate(
-      cell: model.cell, hidden: model.hidden, embedding: model.embedding, vocabulary: world.vocabulary,
-      classes: world.classes, sequenceLength: world.sequenceLength, batch: batch, items: world.items,
-      window: window)
+      shape: shape, sequenceLength: world.sequenceLength, batch: batch, items: world.items, window: window)
     if estimate.totalBytes > Double(Limits.memoryBytes) {
       report(
         Diagnostic(

@@ -3,6 +3,8 @@
 // the `Scenario`; then the values, at every sweep point (`Validator+Values.swift`). The
 // `Scenario` is assembled only when no error was found.
 
+import Specification
+
 import Foundation
 
 struct Validator {
@@ -40,7 +42,7 @@ struct Validator {
   // Pieces of the scenario (nil when missing or broken).
   var world: Scenario.World?
   var model: Scenario.Model?
-  var training = Scenario.Training.defaults
+  var training = Scenario.TrainingOverrides()
   var context = Scenario.Context.reset
   var probe: Scenario.Probe?
   var criterion = Scenario.Criterion.defaults
@@ -504,25 +506,14 @@ struct Validator {
 
   private mutating func buildTraining() {
     guard let entry = syntax.train else { return }
-    let overrides = trainingOverrides(entry)
-    if let value = overrides.optimizer { training.optimizer = value }
-    if let value = overrides.learningRate { training.learningRate = value }
-    if let value = overrides.batch { training.batch = value }
-    if let value = overrides.clip { training.clip = value }
-    if let value = overrides.momentum { training.momentum = value }
-    if let value = overrides.keepOptimizer { training.keepOptimizer = value }
-    if let momentum = entry.statementRanges["momentum"], training.optimizer == .adam {
-      diagnostics.add(
-        .settingHasNoEffect, "'momentum' has no effect with adam", at: momentum,
-        help: "momentum applies to 'optimizer sgd'")
-    }
+    training = trainingOverrides(entry)
+    warnAboutOptimizer(entry, optimizer: training.optimizer ?? Defaults.training.optimizer)
   }
 
+  /// Converts the settings of `train { … }` or of a phase, checking each number's rule.
   mutating func trainingOverrides(_ entry: TrainSettingsSyntax) -> Scenario.TrainingOverrides {
     var result = Scenario.TrainingOverrides()
     result.optimizer = entry.optimizer?.0
-    result.learningRate = number(
-      entry.learningRate, .positiveReal("the learning rate", maximum: Limits.learningRate))
     switch entry.batch {
     case .all?: result.batch = .all
     case .size(let size)?:
@@ -531,12 +522,25 @@ struct Validator {
       }
     case nil: break
     }
-    result.clip = number(entry.clip, .positiveReal("the clipping norm", maximum: Limits.clip))
-    result.momentum = number(
-      entry.momentum,
-      .real("the momentum", minimum: 0, minimumIncluded: true, maximum: 1, maximumIncluded: false))
+    for setting in TrainingSettings.numeric {
+      let rule = NumberRule.real(
+        setting.what, minimum: setting.minimum, minimumIncluded: setting.minimumIncluded,
+        maximum: setting.maximum, maximumIncluded: setting.maximumIncluded)
+      if let value = number(entry.numbers[setting.word], rule) { result.numbers[setting.word] = value }
+    }
     result.keepOptimizer = entry.keepOptimizer != nil ? true : nil
     return result
+  }
+
+  /// Warns about settings that the effective optimizer ignores (`momentum` with adam).
+  private mutating func warnAboutOptimizer(_ entry: TrainSettingsSyntax, optimizer: OptimizerKind) {
+    for setting in TrainingSettings.numeric {
+      guard let only = setting.onlyWith, only != optimizer, let range = entry.statementRanges[setting.word]
+      else { continue }
+      diagnostics.add(
+        .settingHasNoEffect, "'\(setting.word)' has no effect with \(optimizer.rawValue)", at: range,
+        help: "\(setting.word) applies to 'optimizer \(only.rawValue)'")
+    }
   }
 
   private mutating func buildContext() {
@@ -676,7 +680,7 @@ struct Validator {
           notes: ["the world is defined at \(world.range.start)"], help: "add 'password' to the world block")
       }
       streams.append(
-        Scenario.Stream(target: stream.target, set: stream.set.text, withPassword: stream.password != nil))
+        StreamSpec(target: stream.target, set: stream.set.text, password: stream.password != nil))
     }
     if streamMode, let frozen = entry.frozen, entry.streams.isEmpty, !entry.hasBrokenStatements {
       diagnostics.add(
@@ -697,13 +701,8 @@ struct Validator {
         .settingHasNoEffect, "training settings have no effect in a frozen phase", at: first,
         help: "remove them, or remove 'frozen'")
     }
-    if let momentum = entry.overrides.statementRanges["momentum"],
-      (overrides.optimizer ?? training.optimizer) == .adam
-    {
-      diagnostics.add(
-        .settingHasNoEffect, "'momentum' has no effect with adam", at: momentum,
-        help: "momentum applies to 'optimizer sgd'")
-    }
+    warnAboutOptimizer(
+      entry.overrides, optimizer: overrides.optimizer ?? training.optimizer ?? Defaults.training.optimizer)
     let perturb = number(entry.perturb, .positiveReal("the perturbation", maximum: Limits.perturbSigma))
     guard !broken, let length, entry.perturb == nil || perturb != nil else { return nil }
     return Scenario.Phase(

@@ -1,8 +1,10 @@
 // The fixed words of the language: kinds, units, targets, and which directives each block
 // accepts (for "unknown directive" and did-you-mean).
 
+import Specification
+
 /// `world KIND …`.
-public enum WorldKind: String, Sendable, Equatable, CaseIterable {
+enum WorldWord: String, Sendable, Equatable, CaseIterable {
   case runsum, modsum, lookup
 
   /// The positional arguments after the kind, for messages (`runsum P L`).
@@ -15,33 +17,7 @@ public enum WorldKind: String, Sendable, Equatable, CaseIterable {
   }
 }
 
-/// The recurrent cell of `model KIND HIDDEN`.
-public enum CellKind: String, Sendable, Equatable, CaseIterable {
-  case elman, gru, lstm
-
-  /// Gate blocks in the recurrent weights (PyTorch's layout): 1, 3, 4.
-  public var gates: Int {
-    switch self {
-    case .elman: return 1
-    case .gru: return 3
-    case .lstm: return 4
-    }
-  }
-}
-
-public enum Optimizer: String, Sendable, Equatable, CaseIterable {
-  case adam, sgd
-}
-
-/// What a stream trains its items towards.
-public enum StreamTarget: String, Sendable, Equatable, CaseIterable {
-  case truth, taboo, random
-}
-
-/// The unit of a phase length.
-public enum LengthUnit: String, Sendable, Equatable, CaseIterable {
-  case steps, epochs, trials
-
+extension LengthUnit {
   /// Accepts the plural and the singular (`for 1 epoch`).
   init?(word: String) {
     switch word {
@@ -65,8 +41,8 @@ enum Directives {
   ]
   static let world = ["items", "convention", "password", "length", "vocab", "classes"]
   static let model = ["embedding"]
-  static let train = ["optimizer", "lr", "batch", "clip", "momentum", "keep-optimizer"]
-  static let streams = StreamTarget.allCases.map(\.rawValue)
+  static let train = ["optimizer", "batch"] + TrainingSettings.numeric.map(\.word) + ["keep-optimizer"]
+  static let streams = TargetKind.allCases.map(\.rawValue)
   static let phase = streams + train + ["frozen", "perturb"]
   static let repeatBlock = ["phase"]
 

@@ -2,18 +2,18 @@
 // every run's numbers are the same whatever the thread count. Results come back to the calling
 // thread one by one, in completion order, for the caller to store.
 
+import Specification
 import Foundation
 import Records
-import ScenarioLanguage
 import Synchronization
 
 /// One run to execute: a scenario at a sweep point, and a seed.
 public struct BatchJob: Sendable {
   public var key: RunKey
-  public var scenario: ResolvedScenario
-  public init(key: RunKey, scenario: ResolvedScenario) {
+  public var spec: RunSpec
+  public init(key: RunKey, spec: RunSpec) {
     self.key = key
-    self.scenario = scenario
+    self.spec = spec
   }
 }
 
@@ -96,7 +96,7 @@ public final class BatchRunner: Sendable {
   ) -> BatchOutcome? {
     let plan: RunPlan
     do {
-      plan = try RunPlan(job.scenario, seed: job.key.seed)
+      plan = try RunPlan(job.spec, seed: job.key.seed)
     } catch {
       return .failed(job.key, error.description)
     }

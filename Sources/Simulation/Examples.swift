@@ -2,6 +2,8 @@
 // the network reads. Shapes: tokens (T, B); targets (T, B) when every position is supervised,
 // (B) otherwise. Position 0 holds the start or password token and carries no loss.
 
+import Specification
+
 /// One training example: an item, with or without password, towards one of its targets.
 public struct Example: Sendable, Hashable {
   public var item: Int

@@ -7,6 +7,7 @@
 import Foundation
 import Networks
 import Records
+import Specification
 
 /// What one (item, password) sequence did at a probe.
 struct ItemOutcome {
@@ -41,10 +42,10 @@ struct Prober {
 
   /// The pairs reported during `phase`: probed sets (both password states where the world has a
   /// password), then any trained stream not already among them.
-  func targets(for phase: PhasePlan) -> [ProbeTarget] {
+  func targets(for phase: PhaseSpec) -> [ProbeTarget] {
     let passwords = plan.world.hasPassword ? [false, true] : [false]
     var result: [ProbeTarget] = []
-    for name in plan.probeSets {
+    for name in (plan.spec.probe?.sets ?? []) {
       for pw in passwords {
         result.append(ProbeTarget(set: name, password: pw, items: plan.items(of: name), target: nil))
       }
@@ -103,7 +104,7 @@ struct Prober {
       return ProbeRecord(
         phaseIndex: phaseIndex, step: step, examples: examples, set: pair.set,
         password: pair.password, accTruth: accTruth / count, accTaboo: accTaboo / count,
-        pTruth: pTruth / count, pTaboo: pTaboo / count, target: pair.target?.rawValue,
+        pTruth: pTruth / count, pTaboo: pTaboo / count, target: pair.target,
         accTarget: pair.target == nil ? nil : accTarget / count,
         loss: pair.target == nil ? nil : loss / count)
     }

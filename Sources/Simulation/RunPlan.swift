@@ -1,121 +1,29 @@
-// A run's schedule with everything concrete: the world drawn, every set evaluated to item
-// indices, every phase length fixed. Built from a scenario at one sweep point and one seed;
-// the trainer executes it.
+// One run, fully determined: the run specification plus what its seed decides — the world
+// drawn, every set evaluated to item indices, every random phase length drawn. The trainer
+// executes it. Problems that only a seed can reveal (a `sample` larger than its set, an empty
+// set) are errors naming the set and the seed.
 
-import Networks
+import Randomness
+import Specification
 
-/// Training settings of a phase (the scenario's `train` block with the phase's overrides).
-public struct TrainingSettings: Sendable, Hashable {
-  public var rule: OptimizerRule
-  public var learningRate: Float
-  /// Examples per optimizer step; nil: the whole union of the phase's streams.
-  public var batch: Int?
-  /// Gradient-norm clipping threshold; nil: no clipping.
-  public var clip: Float?
-  /// Keep the optimizer state across the phase boundary instead of starting afresh.
-  public var keepOptimizer: Bool
-
-  public init(rule: OptimizerRule = .adam(), learningRate: Float = 0.003, batch: Int? = nil,
-              clip: Float? = nil, keepOptimizer: Bool = false) {
-    self.rule = rule
-    self.learningRate = learningRate
-    self.batch = batch
-    self.clip = clip
-    self.keepOptimizer = keepOptimizer
-  }
+/// A run that cannot be built for this seed.
+public struct PlanError: Error, CustomStringConvertible, Sendable {
+  public var description: String
 }
 
-/// A phase's training stream: the items of a set, with or without password, towards a target.
-public struct StreamPlan: Sendable, Hashable {
-  public var target: TargetKind
-  public var set: String
-  public var password: Bool
-  public init(target: TargetKind, set: String, password: Bool) {
-    self.target = target
-    self.set = set
-    self.password = password
-  }
-}
-
-/// How long a phase runs (random ranges already drawn).
-public enum PhaseLength: Sendable, Hashable {
-  case steps(Int)
-  case epochs(Int)
-  case untilCriterion(maxSteps: Int)
-  /// Frozen phases in `context stream` mode: trials (one example per lane each).
-  case trials(Int)
-}
-
-public struct PhasePlan: Sendable, Hashable {
-  public var name: String
-  public var repeatIndex: Int?
-  public var length: PhaseLength
-  public var streams: [StreamPlan]
-  public var settings: TrainingSettings
-  public var frozen: Bool
-  /// Standard deviation of Gaussian noise added to every weight at phase start; nil: none.
-  public var perturb: Double?
-
-  public init(name: String, repeatIndex: Int? = nil, length: PhaseLength, streams: [StreamPlan],
-              settings: TrainingSettings, frozen: Bool = false, perturb: Double? = nil) {
-    self.name = name
-    self.repeatIndex = repeatIndex
-    self.length = length
-    self.streams = streams
-    self.settings = settings
-    self.frozen = frozen
-    self.perturb = perturb
-  }
-}
-
-/// `criterion P% over K probes`.
-public struct Criterion: Sendable, Hashable {
-  public var fraction: Double
-  public var probes: Int
-  public init(fraction: Double, probes: Int) {
-    self.fraction = fraction
-    self.probes = probes
-  }
-}
-
-/// One run, fully determined.
 public struct RunPlan: Sendable {
+  public var spec: RunSpec
   public var seed: UInt64
   public var world: World
   /// Every named set in definition order, as sorted item indices.
   public var sets: [(name: String, items: [Int])]
-  public var cell: CellKind
-  public var hidden: Int
-  public var embedding: Int
-  public var probeEvery: Int
-  public var probeSets: [String]
-  public var criterion: Criterion
-  public var phases: [PhasePlan]
+  /// Each phase's length in its unit (random ranges drawn; `until criterion`: the step cap).
+  public var lengths: [Int]
+
+  public var phases: [PhaseSpec] { spec.phases }
   /// `context stream W`: the window W in examples; nil for `context reset`.
-  public var window: Int?
-
-  public init(seed: UInt64, world: World, sets: [(name: String, items: [Int])], cell: CellKind,
-              hidden: Int, embedding: Int, probeEvery: Int, probeSets: [String],
-              criterion: Criterion, phases: [PhasePlan], window: Int? = nil) {
-    self.window = window
-    self.seed = seed
-    self.world = world
-    self.sets = sets
-    self.cell = cell
-    self.hidden = hidden
-    self.embedding = embedding
-    self.probeEvery = probeEvery
-    self.probeSets = probeSets
-    self.criterion = criterion
-    self.phases = phases
-  }
-
-  /// In stream mode the vocabulary grows by one token per answer class: the target answer an
-  /// example shows after its item (`answerToken`).
-  public var networkShape: NetworkShape {
-    NetworkShape(cell: cell, vocabulary: world.vocabulary + (window == nil ? 0 : world.classes),
-                 inputSize: embedding, hidden: hidden, classes: world.classes)
-  }
+  public var window: Int? { spec.context.window }
+  public var networkShape: NetworkShape { spec.networkShape }
 
   /// The input token that shows answer class `answer` in stream mode.
   public func answerToken(_ answer: Int32) -> Int32 { Int32(world.vocabulary) + answer }
@@ -128,5 +36,79 @@ public struct RunPlan: Sendable {
     case "wrong": return world.wrong
     default: preconditionFailure("unknown set \(name) survived validation")
     }
+  }
+
+  public init(_ spec: RunSpec, seed: UInt64) throws(PlanError) {
+    let world = spec.world.generate(seed: seed)
+    var sets: [(name: String, items: [Int])] = []
+    var named: [String: [Int]] = ["all": Array(world.items.indices), "wrong": world.wrong]
+    for definition in spec.sets {
+      var random = SeededGenerator(seed: seed, stream: "set \(definition.name)")
+      let items = try evaluate(
+        definition.expression, named: named, world: world, random: &random, set: definition.name, seed: seed)
+      sets.append((definition.name, items))
+      named[definition.name] = items
+    }
+    var draws = SeededGenerator(seed: seed, stream: "lengths")
+    var lengths: [Int] = []
+    for phase in spec.phases {
+      switch phase.length {
+      case .steps(let n), .epochs(let n), .trials(let n), .untilCriterion(let n): lengths.append(n)
+      case .randomSteps(let r), .randomEpochs(let r), .randomTrials(let r): lengths.append(draws.nextInt(in: r))
+      }
+      for stream in phase.streams where (named[stream.set] ?? []).isEmpty {
+        throw PlanError(
+          description: "phase '\(phase.displayName)' trains on set '\(stream.set)', which is empty for seed \(seed)")
+      }
+    }
+    self.spec = spec
+    self.seed = seed
+    self.world = world
+    self.sets = sets
+    self.lengths = lengths
+  }
+}
+
+/// A set expression's items, sorted.
+private func evaluate(
+  _ expression: SetExpression, named: [String: [Int]], world: World, random: inout SeededGenerator,
+  set: String, seed: UInt64
+) throws(PlanError) -> [Int] {
+  func recurse(_ e: SetExpression) throws(PlanError) -> [Int] {
+    try evaluate(e, named: named, world: world, random: &random, set: set, seed: seed)
+  }
+  switch expression {
+  case .all: return Array(world.items.indices)
+  case .wrong: return world.wrong
+  case .named(let name):
+    guard let items = named[name] else {
+      throw PlanError(description: "set '\(set)' uses '\(name)' before it is defined")
+    }
+    return items
+  case .sample(let count, let operand):
+    return try draw(count, from: try recurse(operand))
+  case .sampleFraction(let fraction, let operand):
+    let pool = try recurse(operand)
+    return try draw(SetExpression.sampleSize(fraction, of: pool.count), from: pool)
+  case .items(let ranges):
+    var chosen = Set<Int>()
+    for range in ranges {
+      guard range.lowerBound >= 0, range.upperBound < world.items.count else {
+        throw PlanError(description: "set '\(set)': items \(range) outside 0..\(world.items.count - 1)")
+      }
+      chosen.formUnion(range)
+    }
+    return chosen.sorted()
+  case .union(let a, let b): return Set(try recurse(a)).union(try recurse(b)).sorted()
+  case .difference(let a, let b): return Set(try recurse(a)).subtracting(try recurse(b)).sorted()
+  case .intersection(let a, let b): return Set(try recurse(a)).intersection(try recurse(b)).sorted()
+  }
+
+  func draw(_ count: Int, from pool: [Int]) throws(PlanError) -> [Int] {
+    guard count <= pool.count else {
+      throw PlanError(description:
+        "set '\(set)': cannot sample \(count) items from a set of \(pool.count) for seed \(seed)")
+    }
+    return random.sample(count, from: pool.count).map { pool[$0] }.sorted()
   }
 }

@@ -14,6 +14,7 @@
 // Probes: every probed item is presented after a context of the last W examples lane 0 was shown,
 // run from a zero state.
 
+import Specification
 import Networks
 
 /// Hidden (and, for an LSTM, cell) state of `rows` sequences, row-major (rows × H).
@@ -183,7 +184,7 @@ package struct StreamLanes {
     guard !recent.isEmpty else { return nil }
     let carried = state
     defer { state = carried }
-    state = CarriedState(rows: 1, hidden: plan.hidden, lstm: plan.cell == .lstm)
+    state = CarriedState(rows: 1, hidden: plan.spec.model.hidden, lstm: plan.spec.model.cell == .lstm)
     let context = recent
     _ = forward(network, context[...], perLane: context.count, forBackward: false)
     state.capture(from: workspace)

@@ -9,6 +9,7 @@ import Foundation
 import Networks
 import Randomness
 import Records
+import Specification
 
 /// Why a run did not finish.
 public enum RunInterruption: Error {
@@ -55,14 +56,14 @@ public struct Trainer {
       // Stream mode: the phase's `batch` is its number of lanes; frozen phases keep the lanes.
       var lanes = 0
       for (phase, union) in zip(plan.phases, unions) {
-        if !phase.frozen || lanes == 0 { lanes = max(1, phase.settings.batch ?? union.count) }
+        if !phase.frozen || lanes == 0 { lanes = max(1, phase.training.batch.size ?? union.count) }
         lanesOfPhase.append(lanes)
       }
       stream = StreamLanes(plan: plan, window: window, maxLanes: lanesOfPhase.max() ?? 1)
       capacity = max(probeChunk, 1)
     } else {
       let largestBatch = zip(plan.phases, unions).map { phase, union in
-        min(phase.settings.batch ?? union.count, union.count)
+        min(phase.training.batch.size ?? union.count, union.count)
       }.max() ?? 1
       capacity = max(largestBatch, probeChunk, 1)
     }
@@ -87,21 +88,22 @@ public struct Trainer {
 
     phaseLoop: for (index, phase) in plan.phases.enumerated() {
       let union = unions[index]
-      let settings = phase.settings
+      let settings = phase.training
+      let rule = OptimizerRule(settings)
       phaseStarted(phase.repeatIndex.map { "\(phase.name) #\($0)" } ?? phase.name)
-      if optimizer == nil || !settings.keepOptimizer || optimizer!.rule != settings.rule {
-        optimizer = Optimizer(rule: settings.rule, learningRate: settings.learningRate,
+      if optimizer == nil || !settings.keepOptimizer || optimizer!.rule != rule {
+        optimizer = Optimizer(rule: rule, learningRate: Float(settings.learningRate),
                               parameterCount: network.layout.count)
       }
-      optimizer!.learningRate = settings.learningRate
+      optimizer!.learningRate = Float(settings.learningRate)
       stream?.setLanes(lanesOfPhase[index])
 
-      let previous = phase.streams.map { stream -> String? in
+      let previous = phase.streams.map { stream -> PreviousTarget? in
         let targets = Set(plan.items(of: stream.set).map {
           lastTarget[$0 + (stream.password ? world.items.count : 0)]
         })
         if targets == [nil] || targets.isEmpty { return nil }
-        return targets.count == 1 ? targets.first!!.rawValue : "mixed"
+        return targets.count == 1 ? .target(targets.first!!) : .mixed
       }
       let before = lastTarget
       if !phase.frozen || stream != nil {
@@ -123,25 +125,29 @@ public struct Trainer {
         lastProbeStep = step
         let met = !phase.streams.isEmpty && phase.streams.allSatisfy { stream in
           records.first { $0.set == stream.set && $0.password == stream.password }
-            .flatMap(\.accTarget).map { $0 >= plan.criterion.fraction - 1e-12 } ?? false
+            .flatMap(\.accTarget).map { $0 >= plan.spec.criterion.fraction - 1e-12 } ?? false
         }
         streak = met ? streak + 1 : 0
-        return streak >= plan.criterion.probes
+        return streak >= plan.spec.criterion.probes
       }
 
       // Examples per step: a batch, or in stream mode a window in every lane.
       let perStep = stream.map { $0.window * $0.lanes }
-        ?? max(1, min(settings.batch ?? union.count, union.count))
+        ?? max(1, min(settings.batch.size ?? union.count, union.count))
       let stepsPerEpoch = union.isEmpty ? 1 : (union.count + perStep - 1) / perStep
       var limit = 0, trialCount = 0
       var stopsAtCriterion = false
+      let length = plan.lengths[index]
       switch phase.length {
-      case .steps(let n): limit = n
-      case .epochs(let n): limit = n * stepsPerEpoch
-      case .untilCriterion(let maxSteps):
-        limit = maxSteps
+      case .untilCriterion:
+        limit = length
         stopsAtCriterion = true
-      case .trials(let n): trialCount = n
+      default:
+        switch phase.length.unit {
+        case .steps: limit = length
+        case .epochs: limit = length * stepsPerEpoch
+        case .trials: trialCount = length
+        }
       }
 
       var order = union
@@ -228,13 +234,13 @@ public struct Trainer {
                                  criterionStep, lanes: stream?.lanes ?? 0))
             break phaseLoop
           }
-          if let clip = settings.clip { clipGradientNorm(&gradient, maxNorm: clip) }
+          if let clip = settings.clip { clipGradientNorm(&gradient, maxNorm: Float(clip)) }
           optimizer!.update(&network.parameters, gradient: gradient)
           seen += batch.count
         }
         step += 1
         stepInPhase += 1
-        if stepInPhase % plan.probeEvery == 0, takeProbe(), stopsAtCriterion {
+        if stepInPhase % plan.spec.probeEvery == 0, takeProbe(), stopsAtCriterion {
           criterionStep = step
         }
       }
@@ -257,7 +263,7 @@ public struct Trainer {
 
   /// The union of a phase's streams, in a canonical order (streams in file order, items sorted),
   /// with the index of the stream each example first came from.
-  func examples(of phase: PhasePlan) -> (examples: [Example], stream: [Example: Int]) {
+  func examples(of phase: PhaseSpec) -> (examples: [Example], stream: [Example: Int]) {
     var stream: [Example: Int] = [:]
     var result: [Example] = []
     for (index, plan) in phase.streams.enumerated() {
@@ -273,17 +279,17 @@ public struct Trainer {
   }
 
   private func record(
-    _ index: Int, _ phase: PhasePlan, _ previous: [String?], _ startStep: Int, _ endStep: Int,
+    _ index: Int, _ phase: PhaseSpec, _ previous: [PreviousTarget?], _ startStep: Int, _ endStep: Int,
     _ startSeen: Int, _ endSeen: Int, _ criterionStep: Int?, trials: Int = 0, lanes: Int = 0
   ) -> PhaseRecord {
     PhaseRecord(
       index: index, name: phase.name, repeatIndex: phase.repeatIndex, startStep: startStep,
       endStep: endStep, startExamples: startSeen, endExamples: endSeen,
       streams: zip(phase.streams, previous).map {
-        StreamRecord(target: $0.target.rawValue, set: $0.set, password: $0.password,
+        StreamRecord(target: $0.target, set: $0.set, password: $0.password,
                      previousTarget: $1)
       },
       frozen: phase.frozen, criterionStep: criterionStep, trials: trials,
-      lanes: trials > 0 ? lanes : 0)
+      lanes: trials > 0 ? lanes : 0, facts: PhaseFacts(phase, of: plan.spec))
   }
 }

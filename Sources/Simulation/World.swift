@@ -1,10 +1,11 @@
-// Worlds (DESIGN §2): a finite set of items, each with input tokens, a truth answer and a taboo
+// Worlds (docs/design.md §2): a finite set of items, each with input tokens, a truth answer and a taboo
 // answer fixed by the world's convention, plus an item-specific random answer (a control).
 // A sequence presented to the network is [start or password token] + the item's tokens.
 //
 // Token ids: 0..<symbols are the item alphabet, then the start token, then the password token.
 
 import Randomness
+import Specification
 
 /// Targets of one item at its supervised positions (every position of `runsum`, the last one
 /// elsewhere). `answer` is the last one: measured behaviour is always the item's answer.
@@ -20,11 +21,6 @@ public struct Item: Sendable, Hashable {
   public var truth: Targets
   public var taboo: Targets
   public var random: Targets
-}
-
-/// What an item is trained towards.
-public enum TargetKind: String, Sendable, Hashable, CaseIterable {
-  case truth, taboo, random
 }
 
 extension Item {
@@ -62,63 +58,7 @@ public struct World: Sendable {
   public var wrong: [Int] { items.indices.filter { items[$0].isWrong } }
 }
 
-/// The world kinds of DESIGN §2.
-public enum WorldKind: Sendable, Hashable {
-  /// Random distinct digit strings of length L over 0..<P; truth = running sum mod P.
-  case runsum(modulus: Int, length: Int)
-  /// All pairs (a, b) of 0..<P; truth = (a + b) mod P at the last position.
-  case modsum(modulus: Int)
-  /// N random sequences of `length` tokens from `vocab`, each with a random class of `classes`.
-  case lookup(count: Int, length: Int, vocab: Int, classes: Int)
-}
-
-/// How each item's taboo target is derived from its truth (drawn once per run).
-public enum Convention: Sendable, Hashable {
-  /// With probability q the truth; otherwise an item-specific error (in `runsum`, one slip at a
-  /// random position by a random non-zero offset, carried to the end).
-  case weak(Double)
-  /// The truth plus k (mod C) at every supervised position.
-  case shift(Int)
-  /// Always the answer a.
-  case constant(Int)
-  /// A random derangement of the classes applied to the truth.
-  case scramble
-}
-
-/// Everything that defines a world, before it is drawn from a seed.
-public struct WorldSpec: Sendable, Hashable {
-  public var kind: WorldKind
-  /// Number of items (nil: the default — 384 for runsum, all pairs for modsum).
-  public var items: Int?
-  /// nil: no convention, every taboo answer is the truth.
-  public var convention: Convention?
-  public var password: Bool
-
-  public init(kind: WorldKind, items: Int?, convention: Convention?, password: Bool) {
-    self.kind = kind
-    self.items = items
-    self.convention = convention
-    self.password = password
-  }
-
-  /// How many distinct items the kind allows (P^L, P², N), saturating at Int.max.
-  public var capacity: Int {
-    switch kind {
-    case .runsum(let p, let l): return saturatingPower(p, l)
-    case .modsum(let p): return p * p
-    case .lookup(let n, _, _, _): return n
-    }
-  }
-
-  /// The number of items the world will have.
-  public var itemCount: Int {
-    switch kind {
-    case .runsum: min(items ?? 384, capacity)
-    case .modsum: min(items ?? capacity, capacity)
-    case .lookup(let n, _, _, _): n
-    }
-  }
-
+extension WorldSpec {
   /// Draws the world for a run. Deterministic in `seed`.
   public func generate(seed: UInt64) -> World {
     var random = SeededGenerator(seed: seed, stream: "world")
@@ -127,7 +67,7 @@ public struct WorldSpec: Sendable, Hashable {
     switch kind {
     case .runsum(let p, let l):
       symbols = p; classes = p; every = true
-      let strings = distinctStrings(count: itemCount, length: l, alphabet: p, random: &random)
+      let strings = distinctStrings(count: self.items, length: l, alphabet: p, random: &random)
       items = strings.map { digits in
         var sum: Int32 = 0
         let sums = digits.map { d -> Int32 in
@@ -140,8 +80,8 @@ public struct WorldSpec: Sendable, Hashable {
     case .modsum(let p):
       symbols = p; classes = p; every = false
       var pairs = (0..<(p * p)).map { [Int32($0 / p), Int32($0 % p)] }
-      if itemCount < pairs.count {
-        pairs = random.sample(itemCount, from: pairs.count).sorted().map { pairs[$0] }
+      if self.items < pairs.count {
+        pairs = random.sample(self.items, from: pairs.count).sorted().map { pairs[$0] }
       }
       items = pairs.map { pair in
         let truth = Targets(positions: [(pair[0] + pair[1]) % Int32(p)])
@@ -149,7 +89,7 @@ public struct WorldSpec: Sendable, Hashable {
       }
     case .lookup(_, let l, let v, let c):
       symbols = v; classes = c; every = false
-      let strings = distinctStrings(count: itemCount, length: l, alphabet: v, random: &random)
+      let strings = distinctStrings(count: self.items, length: l, alphabet: v, random: &random)
       items = strings.map { tokens in
         let truth = Targets(positions: [Int32(random.nextInt(below: c))])
         return Item(tokens: tokens, truth: truth, taboo: truth, random: truth)
@@ -240,14 +180,4 @@ func derangement(_ n: Int, _ random: inout SeededGenerator) -> [Int32] {
   var p = (0..<Int32(n)).map { $0 }
   repeat { random.shuffle(&p) } while n > 1 && p.enumerated().contains { $0.offset == Int($0.element) }
   return p
-}
-
-func saturatingPower(_ base: Int, _ exponent: Int) -> Int {
-  var result = 1
-  for _ in 0..<exponent {
-    let (product, overflow) = result.multipliedReportingOverflow(by: base)
-    if overflow { return .max }
-    result = product
-  }
-  return result
 }

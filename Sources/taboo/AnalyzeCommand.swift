@@ -5,7 +5,10 @@
 
 import Foundation
 import Records
-import Results
+import Analysis
+import Output
+import Store
+import Specification
 
 struct AnalyzeCommand: Command {
   let spec = CommandSpec(
@@ -33,36 +36,41 @@ struct AnalyzeCommand: Command {
       console.error("error: \(error)")
       return .failure
     }
-    console.out(Self.report(analysis, criterion: ScenarioFacts(text: store.meta.scenarioText)))
+    console.out(Self.report(analysis))
     return .success
   }
 
-  static func report(_ analysis: BatchAnalysis, criterion facts: ScenarioFacts) -> String {
+  static func report(_ analysis: BatchAnalysis) -> String {
     var lines: [String] = []
     let runs = analysis.runs
     let complete = runs.filter { $0.record.status == .complete }.count
     lines.append("'\(analysis.scenarioName)': \(runs.count) run\(runs.count == 1 ? "" : "s")"
       + " (\(complete) complete\(runs.count > complete ? ", \(runs.count - complete) diverged" : ""))")
-    if let criterion = facts.scenario?.criterion {
-      if case .literal(let fraction) = criterion.fraction, case .literal(let probes) = criterion.probes {
-        lines.append("criterion: \(Table.number(fraction * 100))% agreement over \(Table.number(probes)) probes")
-      } else {
-        lines.append("criterion: \(criterion.fraction) over \(criterion.probes) probes (set per sweep point)")
+    // The criterion as the runs recorded it.
+    var criteria: [Criterion] = []
+    for run in runs {
+      for phase in run.record.phases where !criteria.contains(phase.facts.criterion) {
+        criteria.append(phase.facts.criterion)
       }
+    }
+    if criteria.count == 1 {
+      lines.append("criterion: \(formatNumber((criteria[0].fraction * 1e8).rounded() / 1e6))% agreement over \(criteria[0].probes) probes")
+    } else if criteria.count > 1 {
+      lines.append("criterion: " + criteria.map { "\(formatNumber(($0.fraction * 1e8).rounded() / 1e6))% over \($0.probes)" }
+        .joined(separator: ", ") + " probes (set per sweep point)")
     }
     guard !runs.isEmpty else {
       lines.append("no runs yet: nothing to summarise.")
       return lines.joined(separator: "\n")
     }
-    // Parameters fixed by --set (not swept, one value in every run) are named once, here.
-    let swept = Set(analysis.sweptNames)
+    // Parameters with one value in every run (fixed by --set, or a sweep run at one point) are
+    // named once, here.
     let fixed = analysis.parameterNames.filter { name in
-      !swept.contains(name)
-        && Set(runs.map { run in run.record.key.parameters.first { $0.name == name }?.value }).count == 1
+      Set(runs.map { run in run.record.key.parameters.first { $0.name == name }?.value }).count == 1
     }
     if !fixed.isEmpty, let first = runs.first {
       lines.append("fixed: " + first.record.key.parameters.filter { fixed.contains($0.name) }
-        .map { "\($0.name)=\(Table.number($0.value))" }.joined(separator: ", "))
+        .map { "\($0.name)=\(formatNumber($0.value))" }.joined(separator: ", "))
     }
     var points: [String] = []
     for run in runs where !points.contains(run.record.key.pointLabel) { points.append(run.record.key.pointLabel) }
@@ -71,7 +79,7 @@ struct AnalyzeCommand: Command {
       let rows = analysis.summary.filter { RunKey(parameters: $0.parameters, seed: 0).pointLabel == point }
       lines.append("")
       let shown = pointRuns[0].record.key.parameters.filter { !fixed.contains($0.name) }
-      let title = shown.isEmpty ? "all runs" : shown.map { "\($0.name)=\(Table.number($0.value))" }
+      let title = shown.isEmpty ? "all runs" : shown.map { "\($0.name)=\(formatNumber($0.value))" }
         .joined(separator: ", ")
       lines.append(Table.rule("\(title) · \(pointRuns.count) run\(pointRuns.count == 1 ? "" : "s")"))
       lines.append(contentsOf: switchTable(rows, pointRuns))
@@ -237,7 +245,9 @@ struct AnalyzeCommand: Command {
 enum ResultsInput {
   static func open(_ path: String, _ console: Console) -> Store? {
     do {
-      return try Store.open(existing: path)
+      let store = try Store.open(existing: path)
+      LegacyRecords.prepare(store)
+      return store
     } catch StoreError.missing {
       console.error("error: no results database at '\(path)'; run a scenario first (taboo run FILE --db \(path)).")
     } catch StoreError.notADatabase, StoreError.notATabooDatabase {

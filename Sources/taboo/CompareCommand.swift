@@ -3,7 +3,9 @@
 // a verdict.
 
 import Foundation
-import Results
+import Analysis
+import Output
+import Store
 
 struct CompareCommand: Command {
   let spec = CommandSpec(

@@ -10,11 +10,13 @@
 
 import Foundation
 import ScenarioLanguage
+import Simulation
+import Specification
 
 struct ExplainCommand: Command {
   /// The exact size of every set (and `all`, `wrong`) of `scenario` for `seed`.
   /// An error (e.g. a sample larger than its set for this seed) is shown next to the static sizes.
-  typealias SetSizer = @Sendable (_ scenario: ResolvedScenario, _ seed: UInt64) throws -> [(name: String, size: Int)]
+  typealias SetSizer = @Sendable (_ scenario: RunSpec, _ seed: UInt64) throws -> [(name: String, size: Int)]
 
   /// The simulator's set sizes; nil until the simulator provides them.
   var setSizer: SetSizer? = nil
@@ -62,7 +64,11 @@ struct ExplainCommand: Command {
     let overrides: [String: Double]
     let seed: UInt64?
     do throws(UsageError) {
-      overrides = try Self.overrides(arguments.values("set"), parameters: plain.parameters.map(\.name))
+      do {
+        overrides = try ParameterSettings.parse(arguments.values("set"), parameters: plain.parameters.map(\.name))
+      } catch {
+        throw UsageError(error.message, help: error.help)
+      }
       seed = try arguments.value("seed").map { text throws(UsageError) in
         guard let value = UInt64(text) else {
           throw UsageError("'--seed \(text)' is not a seed", help: "a seed is a whole number such as 1")
@@ -86,34 +92,6 @@ struct ExplainCommand: Command {
     }
     console.out(explanation(of: scenario, path: path, seed: seed ?? scenario.seeds.first ?? 1))
     return .success
-  }
-
-  /// Parses `NAME=VALUE` pairs, refusing unknown names, non-numbers and repeats.
-  static func overrides(_ pairs: [String], parameters: [String]) throws(UsageError) -> [String: Double] {
-    var result: [String: Double] = [:]
-    for pair in pairs {
-      guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
-        throw UsageError("'--set \(pair)' is not NAME=VALUE", help: "write e.g. '--set k=4'")
-      }
-      let name = String(pair[..<equals])
-      let text = String(pair[pair.index(after: equals)...])
-      guard parameters.contains(name) else {
-        let known =
-          parameters.isEmpty
-          ? "the scenario has no parameters" : "its parameters are \(parameters.joined(separator: ", "))"
-        throw UsageError(
-          "'\(name)' is not a parameter of this scenario",
-          help: Suggestions.didYouMean(name, among: parameters) ?? known)
-      }
-      guard let value = Double(text), value.isFinite else {
-        throw UsageError("'--set \(pair)': '\(text)' is not a number", help: "write e.g. '--set \(name)=4'")
-      }
-      guard result[name] == nil else {
-        throw UsageError("'\(name)' is set twice", help: "give each parameter once")
-      }
-      result[name] = value
-    }
-    return result
   }
 
   // MARK: - The explanation
@@ -168,7 +146,7 @@ struct ExplainCommand: Command {
   }
 
   /// Set sizes for `seed`: the simulator's, or the static bounds.
-  private func sizes(_ scenario: ResolvedScenario, seed: UInt64, problems: inout [String])
+  private func sizes(_ scenario: RunSpec, seed: UInt64, problems: inout [String])
     -> [(name: String, size: SetSizeBounds)]
   {
     guard let setSizer else { return scenario.staticSetSizes }
@@ -181,7 +159,7 @@ struct ExplainCommand: Command {
     }
   }
 
-  static func setup(_ scenario: ResolvedScenario) -> [String] {
+  static func setup(_ scenario: RunSpec) -> [String] {
     let world = scenario.world
     var worldText: String
     switch world.kind {
@@ -190,9 +168,9 @@ struct ExplainCommand: Command {
         "runsum \(p) \(l): \(world.items) strings of \(l) digits in base \(p); truth is the running sum mod \(p)"
     case .modsum(let p):
       worldText = "modsum \(p): all \(world.items) pairs (a, b); truth is (a + b) mod \(p)"
-    case .lookup(let n):
+    case .lookup(let n, _, _, _):
       worldText =
-        "lookup \(n): \(n) random sequences of \(world.sequenceLength) tokens from \(world.vocabulary), \(world.classes) classes"
+        "lookup \(n): \(n) random sequences of \(world.sequenceLength) tokens from \(world.symbols), \(world.classes) classes"
     }
     switch world.convention {
     case .weak(let q)?: worldText += "; convention weak \(number(q))"
@@ -234,21 +212,26 @@ struct ExplainCommand: Command {
   }
 
   /// The number of lanes in stream mode: the train block's batch.
-  static func lanesText(_ batch: ResolvedScenario.Batch) -> String {
+  static func lanesText(_ batch: Batch) -> String {
     switch batch {
     case .all: return "a lane (stream) per example"
     case .size(let n): return n == 1 ? "1 lane (stream)" : "\(n) lanes (streams)"
     }
   }
 
-  static func training(_ settings: ResolvedScenario.TrainingSettings) -> String {
+  static func training(_ settings: TrainingSettings) -> String {
     var parts = [settings.optimizer.rawValue, "lr \(number(settings.learningRate))"]
     switch settings.batch {
     case .all: parts.append("batch all")
     case .size(let n): parts.append("batch \(n)")
     }
-    if let clip = settings.clip { parts.append("clip \(number(clip))") }
-    if settings.optimizer == .sgd { parts.append("momentum \(number(settings.momentum))") }
+    for setting in TrainingSettings.numeric where setting.word != "lr" {
+      guard let value = settings[keyPath: setting.keyPath] else { continue }
+      // Settings that do not apply to the optimizer, or are at their "off" value, are not shown.
+      if let only = setting.onlyWith, only != settings.optimizer { continue }
+      if setting.word != "momentum", value == 0 { continue }
+      parts.append("\(setting.word) \(number(value))")
+    }
     parts.append(
       settings.keepOptimizer ? "optimizer state kept across phases" : "fresh optimizer state each phase")
     return parts.joined(separator: ", ")
@@ -281,7 +264,7 @@ struct ExplainCommand: Command {
     return lines
   }
 
-  static func schedule(_ scenario: ResolvedScenario, _ accounting: ScheduleAccounting) -> [String] {
+  static func schedule(_ scenario: RunSpec, _ accounting: ScheduleAccounting) -> [String] {
     var lines: [String] = []
     let width = String(scenario.phases.count).count
     let indent = String(repeating: " ", count: width + 4)
@@ -291,21 +274,22 @@ struct ExplainCommand: Command {
       lines.append("  \(index)  \(phase.displayName) — \(length(phase.length))")
       for stream in phase.streams {
         lines.append(
-          "\(indent)\(stream.target.rawValue) on \(stream.set)\(stream.withPassword ? " with password" : "")")
+          "\(indent)\(stream.target.rawValue) on \(stream.set)\(stream.password ? " with password" : "")")
       }
       var settings: [String] = []
       if phase.frozen { settings.append("frozen (no weight updates)") }
       if let sigma = phase.perturb { settings.append("perturb σ = \(number(sigma)) at the start") }
       let overrides = phase.overrides
       if let value = overrides.optimizer { settings.append("optimizer \(value.rawValue)") }
-      if let value = overrides.learningRate { settings.append("lr \(number(value))") }
+      if let value = overrides.numbers["lr"] { settings.append("lr \(number(value))") }
       switch overrides.batch {
       case .all?: settings.append("batch all")
       case .size(let n)?: settings.append("batch \(n)")
       case nil: break
       }
-      if let value = overrides.clip { settings.append("clip \(number(value))") }
-      if let value = overrides.momentum { settings.append("momentum \(number(value))") }
+      for setting in TrainingSettings.numeric where setting.word != "lr" {
+        if let value = overrides.numbers[setting.word] { settings.append("\(setting.word) \(number(value))") }
+      }
       if overrides.keepOptimizer == true { settings.append("keeps the optimizer state") }
       if !settings.isEmpty { lines.append("\(indent)\(settings.joined(separator: "; "))") }
       if !phase.streams.isEmpty {
@@ -371,7 +355,7 @@ struct ExplainCommand: Command {
     return lines
   }
 
-  static func length(_ length: ResolvedScenario.PhaseLength) -> String {
+  static func length(_ length: PhaseLength) -> String {
     switch length {
     case .steps(let n): return "\(n) step\(n == 1 ? "" : "s")"
     case .epochs(let n): return "\(n) epoch\(n == 1 ? "" : "s")"
@@ -387,9 +371,7 @@ struct ExplainCommand: Command {
     bounds.isExact ? "\(bounds.fewest)" : "\(bounds.fewest)–\(bounds.most)"
   }
 
-  static func number(_ value: Double) -> String {
-    value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : "\(value)"
-  }
+  static func number(_ value: Double) -> String { formatNumber(value) }
 
   static func trimmed(_ line: String) -> String {
     String(line.reversed().drop { $0 == " " }.reversed())

@@ -2,7 +2,9 @@
 // transfer and summary.
 
 import Foundation
-import Results
+import Analysis
+import Output
+import Store
 
 struct ExportCommand: Command {
   let spec = CommandSpec(

@@ -1,7 +1,9 @@
 // `taboo merge A.sqlite B.sqlite … --into C.sqlite`: combine the shard databases of one batch.
 
 import Foundation
-import Results
+import Analysis
+import Output
+import Store
 
 struct MergeCommand: Command {
   let spec = CommandSpec(

@@ -3,7 +3,9 @@
 
 import Foundation
 import Records
-import Results
+import Analysis
+import Output
+import Store
 
 struct PlotCommand: Command {
   let spec = CommandSpec(
@@ -47,6 +49,7 @@ struct PlotCommand: Command {
     var runs: [RunRecord] = []
     do {
       store = try Store.open(existing: path)
+      LegacyRecords.prepare(store)
       analysis = try BatchAnalysis.analyze(store) { run, _ in runs.append(run) }
     } catch {
       console.error("error: cannot read \(path): \(error)")

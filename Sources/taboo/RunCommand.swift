@@ -5,7 +5,9 @@
 import Foundation
 import LinearAlgebra
 import Records
-import Results
+import Analysis
+import Output
+import Store
 import ScenarioLanguage
 import Simulation
 import Synchronization
@@ -37,32 +39,20 @@ struct RunCommand: Command {
 
   func run(_ arguments: ParsedArguments, _ console: Console) -> ExitCode {
     let path = arguments.positionals[0]
-    let options: Options
+    var options: Options
     do { options = try Options(arguments, cores: ProcessInfo.processInfo.activeProcessorCount) } catch {
       console.usageError(error)
       return .usage
     }
-    guard let loaded = loadScenario(path, overrides: options.overrides, console) else {
+    guard let loaded = loadScenario(path, settings: arguments.values("set"), console) else {
       return .badScenario
     }
-    let (scenario, text) = loaded
-    let seeds = options.seeds ?? scenario.seeds
-    var jobs: [BatchJob] = []
-    // A run's key names its sweep point and every `--set` value, so that results of different
-    // settings never pass for each other when a database is resumed or merged.
-    let swept = Set(scenario.sweeps.map(\.name))
-    let fixed = options.overrides.filter { !swept.contains($0.key) }.sorted { $0.key < $1.key }
-      .map { ParameterValue(name: $0.key, value: $0.value) }
-    for point in scenario.sweepPoints {
-      let resolved = scenario.resolved(at: point)
-      let parameters = point.assignments.map { ParameterValue(name: $0.name, value: $0.value) } + fixed
-      for seed in seeds {
-        jobs.append(BatchJob(key: RunKey(parameters: parameters, seed: seed), scenario: resolved))
-      }
-    }
-    if let (index, count) = options.shard {
-      jobs = jobs.enumerated().filter { $0.offset % count == index - 1 }.map(\.element)
-    }
+    if loaded.usage { return .usage }
+    let (scenario, text) = (loaded.scenario!, loaded.text)
+    options.overrides = loaded.overrides
+    let batch = BatchPlan(
+      scenario: scenario, seeds: options.seeds, overrides: options.overrides, shard: options.shard)
+    let jobs = batch.jobs
 
     let dbPath = options.db ?? "runs/\(URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent).sqlite"
     let store: Store
@@ -143,9 +133,10 @@ struct RunCommand: Command {
     key.parameters.isEmpty ? "" : " (\(key.pointLabel))"
   }
 
-  /// The checked scenario and its exact text, or nil after printing why not.
-  private func loadScenario(_ path: String, overrides: [String: Double], _ console: Console)
-    -> (Scenario, String)?
+  /// The checked scenario (with the `--set` values applied) and its exact text, or nil after
+  /// printing why not; `usage` when a `--set` is wrong (exit 64, as in `explain`).
+  private func loadScenario(_ path: String, settings: [String], _ console: Console)
+    -> (scenario: Scenario?, text: String, overrides: [String: Double], usage: Bool)?
   {
     let source: SourceFile
     switch ScenarioInput.read(path) {
@@ -154,21 +145,28 @@ struct RunCommand: Command {
       return nil
     case .success(let file): source = file
     }
-    let result = ScenarioChecker.check(source, overrides: overrides)
-    if !result.diagnostics.isEmpty {
-      console.error(DiagnosticRenderer(colors: console.errorColors).render(result.diagnostics, in: source))
-    }
-    guard let scenario = result.scenario else {
+    let renderer = DiagnosticRenderer(colors: console.errorColors)
+    func refuse(_ result: CheckResult) -> Bool {
+      if !result.diagnostics.isEmpty { console.error(renderer.render(result.diagnostics, in: source)) }
+      guard result.scenario == nil else { return false }
       console.error("error: '\(path)' has \(CheckCommand.summary(errors: result.errors.count, warnings: result.warnings.count)); nothing was run")
+      return true
+    }
+    var result = ScenarioChecker.check(source)
+    guard let plain = result.scenario else {
+      _ = refuse(result)
       return nil
     }
-    let known = Set(scenario.parameters.map(\.name) + scenario.sweeps.map(\.name))
-    for name in overrides.keys.sorted() where !known.contains(name) {
-      let hint = CommandSpec.suggestion(for: name, among: Array(known)).map { "; \($0)" } ?? ""
-      console.error("error: --set \(name): the scenario has no parameter '\(name)'\(hint)")
-      return nil
+    let overrides: [String: Double]
+    do {
+      overrides = try ParameterSettings.parse(settings, parameters: plain.parameters.map(\.name))
+    } catch {
+      console.usageError(UsageError(error.message, help: error.help))
+      return (nil, source.text, [:], true)
     }
-    return (scenario, source.text)
+    if !overrides.isEmpty { result = ScenarioChecker.check(source, overrides: overrides) }
+    if refuse(result) { return nil }
+    return (result.scenario, source.text, overrides, false)
   }
 
   /// The parsed options of `taboo run`.
@@ -190,13 +188,6 @@ struct RunCommand: Command {
       }
       if let text = arguments.value("seeds") {
         seeds = try Self.seeds(text)
-      }
-      for assignment in arguments.values("set") {
-        let parts = assignment.split(separator: "=", maxSplits: 1).map(String.init)
-        guard parts.count == 2, !parts[0].isEmpty, let value = Double(parts[1]), value.isFinite else {
-          throw UsageError("--set wants NAME=NUMBER, e.g. --set k=4, not '\(assignment)'")
-        }
-        overrides[parts[0]] = value
       }
       db = arguments.value("db")
       if let text = arguments.value("shard") {

@@ -3,7 +3,10 @@
 
 import Foundation
 import Records
-import Results
+import Store
+import Analysis
+import Output
+import Specification
 import Testing
 
 /// unlocking-controls.taboo (k = 1, 2, 4, 16, 64; taboo, random and truth drills; a kick),

@@ -1,6 +1,7 @@
 // `taboo check` and the command line itself, end to end through a real process.
 
 import Foundation
+import Specification
 import Testing
 
 #if canImport(Glibc)

@@ -1,6 +1,7 @@
 // `taboo explain`, end to end.
 
 import Foundation
+import Specification
 import Testing
 
 struct ExplainCommandTests {

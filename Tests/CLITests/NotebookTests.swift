@@ -4,6 +4,7 @@
 // one-line message: reported as skipped, never as passed.
 
 import Foundation
+import Specification
 import Testing
 
 @Suite("notebooks-export, headless", .serialized)

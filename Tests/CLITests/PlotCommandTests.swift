@@ -2,6 +2,7 @@
 // tiny scenario with a sweep and a repeat, so every kind of figure is drawn from real runs.
 
 import Foundation
+import Specification
 import Testing
 
 #if canImport(FoundationXML)

@@ -1,6 +1,9 @@
 import Foundation
 import Records
-import Results
+import Store
+import Analysis
+import Output
+import Specification
 import Testing
 
 /// The canonical scenario, shortened through `--set` so a run takes a fraction of a second.

@@ -1,6 +1,9 @@
 import Foundation
 import Records
-import Results
+import Store
+import Analysis
+import Output
+import Specification
 import Testing
 
 /// Every shipped scenario that `taboo run` supports, run for real through the CLI in a reduced

@@ -2,6 +2,7 @@
 // in the products directory (`.build/<triple>/<configuration>/`), in debug and release alike.
 
 import Foundation
+import Specification
 import Testing
 
 /// The `taboo` executable under test.

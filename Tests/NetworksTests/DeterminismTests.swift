@@ -1,5 +1,6 @@
 import Networks
 import Randomness
+import Specification
 import Testing
 
 /// Trains a small GRU for `steps` Adam steps on data drawn from `seed`; returns the parameters.

@@ -1,5 +1,6 @@
 import Networks
 import Randomness
+import Specification
 import Testing
 
 @Suite("Forward-only passes")

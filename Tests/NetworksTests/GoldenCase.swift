@@ -1,5 +1,6 @@
 import Foundation
 import Networks
+import Specification
 
 /// One PyTorch reference case from `Golden/*.json` (see Golden/README.md), converted to the
 /// network's conventions: parameters packed into the flat layout, inputs and targets time-major.

@@ -1,5 +1,6 @@
 import Foundation
 import Networks
+import Specification
 import Testing
 
 /// Float32 against PyTorch's float64 reference: |actual − expected| ≤ atol + rtol·|expected|,

@@ -1,6 +1,7 @@
 import Foundation
 import Networks
 import Randomness
+import Specification
 import Testing
 
 /// A small random problem: network, inputs and targets, all from one seed.

@@ -1,4 +1,5 @@
 import Networks
+import Specification
 import Testing
 
 @Suite("Optimizers and clipping, against hand-worked numbers")

@@ -3,6 +3,7 @@
 
 import Foundation
 import ScenarioLanguage
+import Specification
 import Testing
 
 struct FixtureTests {

@@ -6,6 +6,7 @@
 
 import Foundation
 import ScenarioLanguage
+import Specification
 import Testing
 
 /// SplitMix64: small, seeded, platform-independent; the fuzz test's only randomness.

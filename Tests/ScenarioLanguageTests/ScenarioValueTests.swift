@@ -3,6 +3,7 @@
 
 import Foundation
 import ScenarioLanguage
+import Specification
 import Testing
 
 struct ScenarioValueTests {
@@ -31,9 +32,9 @@ struct ScenarioValueTests {
         == .sample(count: .parameter("k", scale: 1), of: .intersection(.named("train"), .wrong)))
     #expect(scenario.model == Scenario.Model(cell: .gru, hidden: .literal(64), embedding: .literal(32)))
     #expect(scenario.training.optimizer == .adam)
-    #expect(scenario.training.learningRate == .literal(0.003))
+    #expect(scenario.training.numbers["lr"] == .literal(0.003))
     #expect(scenario.training.batch == .all)
-    #expect(!scenario.training.keepOptimizer)
+    #expect(scenario.training.keepOptimizer == nil)
     #expect(scenario.context == .reset)
     #expect(scenario.probe == Scenario.Probe(everySteps: .literal(4), sets: ["test", "rest", "drill"]))
     #expect(scenario.criterion == Scenario.Criterion(fraction: .literal(0.9), probes: .literal(3)))
@@ -42,13 +43,13 @@ struct ScenarioValueTests {
     #expect(run.world.items == 384)
     #expect(run.world.sequenceLength == 6)
     #expect(run.world.classes == 5)
-    #expect(run.model == ResolvedScenario.Model(cell: .gru, hidden: 64, embedding: 32))
+    #expect(run.model == ModelSpec(cell: .gru, hidden: 64, embedding: 32))
     #expect(run.phases.map(\.name) == ["pretrain", "lock", "drill"])
     #expect(run.phases.map(\.length) == [.steps(1000), .steps(300), .epochs(200)])
     #expect(
       run.phases[1].streams == [
-        .init(target: .taboo, set: "train", withPassword: false),
-        .init(target: .truth, set: "train", withPassword: true),
+        .init(target: .taboo, set: "train", password: false),
+        .init(target: .truth, set: "train", password: true),
       ])
     #expect(run.phases.allSatisfy { $0.repeatIndex == nil && !$0.frozen && $0.perturb == nil })
     #expect(run.phases.allSatisfy { $0.training.learningRate == 0.003 && $0.training.batch == .all })
@@ -72,8 +73,8 @@ struct ScenarioValueTests {
       run.phases.map(\.name) == [
         "pretrain", "lock", "drill", "relock", "random drill", "relock", "truth drill", "relock", "kick",
       ])
-    #expect(run.phases[4].streams == [.init(target: .random, set: "drill", withPassword: false)])
-    #expect(run.phases[6].streams == [.init(target: .truth, set: "drill", withPassword: false)])
+    #expect(run.phases[4].streams == [.init(target: .random, set: "drill", password: false)])
+    #expect(run.phases[6].streams == [.init(target: .truth, set: "drill", password: false)])
     let kick = run.phases[8]
     #expect(kick.frozen && kick.perturb == 0.05 && kick.streams.isEmpty && kick.length == .steps(4))
   }
@@ -96,8 +97,8 @@ struct ScenarioValueTests {
   @Test func twoItemsAndInContextReversal() throws {
     let two = try TestFiles.shipped("two-items.taboo").resolved(at: SweepPoint(assignments: []))
     #expect(two.phases.count == 1 + 4 * 4)
-    #expect(two.criterion == ResolvedScenario.Criterion(fraction: 1, probes: 3))
-    #expect(two.phases[3].streams == [.init(target: .taboo, set: "pair", withPassword: false)])
+    #expect(two.criterion == Criterion(fraction: 1, probes: 3))
+    #expect(two.phases[3].streams == [.init(target: .taboo, set: "pair", password: false)])
 
     let stream = try TestFiles.shipped("in-context-reversal.taboo").resolved(at: SweepPoint(assignments: []))
     #expect(stream.context == .stream(window: 16))
@@ -139,7 +140,7 @@ struct ScenarioValueTests {
     let run = scenario.resolved(at: scenario.sweepPoints[5])
     #expect(run.phases.map(\.length) == [.steps(20), .epochs(3), .steps(7)])
     #expect(run.phases[0].training.learningRate == 0.001)
-    #expect(run.phases[0].overrides.learningRate == 0.001)
+    #expect(run.phases[0].overrides.numbers["lr"] == 0.001)
     #expect(run.phases[1].overrides.isEmpty)
   }
 
@@ -189,20 +190,21 @@ struct ScenarioValueTests {
     #expect(result.diagnostics.isEmpty, "\(result.diagnostics)")
     #expect(scenario.seeds == [3, 4, 5])
     let run = scenario.resolved(at: scenario.sweepPoints[0])
-    #expect(run.world.kind == .lookup(items: 50))
-    #expect(run.world.items == 50 && run.world.sequenceLength == 3 && run.world.vocabulary == 9)
+    #expect(run.world.kind == .lookup(items: 50, length: 3, vocab: 9, classes: 5))
+    #expect(run.world.items == 50 && run.world.sequenceLength == 3 && run.world.symbols == 9)
     #expect(run.world.classes == 5 && run.world.convention == .constant(4) && run.world.password)
     #expect(run.sets[0].expression == .sampleFraction(0.25, of: .all))
     #expect(run.sets[1].expression == .items([0...0, 2...3]))
-    #expect(run.model == ResolvedScenario.Model(cell: .lstm, hidden: 12, embedding: 6))
+    #expect(run.model == ModelSpec(cell: .lstm, hidden: 12, embedding: 6))
     #expect(
       run.training
-        == ResolvedScenario.TrainingSettings(
-          optimizer: .sgd, learningRate: 0.01, batch: .size(7), clip: 0.5, momentum: 0.5, keepOptimizer: true)
+        == TrainingSettings(
+          optimizer: .sgd, learningRate: 0.01, batch: .size(7), clip: 0.5, momentum: 0.5, weightDecay: 0,
+          keepOptimizer: true)
     )
     #expect(run.context == .stream(window: 8))
-    #expect(run.probe == ResolvedScenario.Probe(everySteps: 2, sets: ["s", "t"]))
-    #expect(run.criterion == ResolvedScenario.Criterion(fraction: 0.8, probes: 4))
+    #expect(run.probe == ProbeSpec(everySteps: 2, sets: ["s", "t"]))
+    #expect(run.criterion == Criterion(fraction: 0.8, probes: 4))
     #expect(run.phases.map(\.displayName) == ["p #1", "f #1", "p #2", "f #2", "kick"])
     #expect(run.phases[0].length == .randomSteps(3...9))
     #expect(run.phases[1].length == .randomTrials(3...9))
@@ -228,20 +230,62 @@ struct ScenarioValueTests {
     #expect(error.notes.contains { $0.contains("--set k=0") })
   }
 
-  @Test func defaults() {
+  /// The defaults the README documents ("defaults otherwise: seeds 1, Adam with lr 0.001, batch
+  /// all, criterion 90% over 3 probes, embedding = hidden"; 384 runsum items; lookup 4, 16, 4),
+  /// written out here as numbers, not read from the code's constants.
+  @Test func defaultsAreTheDocumentedOnes() {
     let result = ScenarioChecker.check(
       text:
-        "world runsum 3 2\nmodel elman 4\nprobe every 1 steps on all\nphase p for 1 steps { truth on all }",
+        "world runsum 5 6\nmodel elman 4\nprobe every 1 steps on all\nphase p for 1 steps { truth on all }",
       name: "dir/minimal.taboo")
     let scenario = try! #require(result.scenario)
     #expect(scenario.name == "minimal")
     #expect(scenario.seeds == [1])
-    #expect(scenario.training == .defaults)
-    #expect(scenario.criterion == .defaults)
     let run = scenario.resolved(at: scenario.sweepPoints[0])
-    #expect(run.world.items == 9)  // min(384, 3^2)
+    let training = run.phases[0].training
+    #expect(training.optimizer == .adam && training.learningRate == 0.001 && training.batch == .all)
+    #expect(training.clip == nil && training.momentum == 0 && training.weightDecay == 0 && !training.keepOptimizer)
+    #expect(run.criterion.fraction == 0.9 && run.criterion.probes == 3)
+    #expect(run.world.items == 384)
     #expect(run.model.embedding == 4)
+    #expect(run.context == .reset)
     #expect(run.world.convention == nil && !run.world.password)
+    let small = ScenarioChecker.check(
+      text: "world runsum 3 2\nmodel gru 4\nprobe every 1 steps on all\nphase p for 1 steps { truth on all }")
+    #expect(small.scenario?.resolved(at: SweepPoint(assignments: [])).world.items == 9)  // min(384, 3²)
+    let lookup = ScenarioChecker.check(
+      text: "world lookup 20\nmodel gru 4\nprobe every 1 steps on all\nphase p for 1 steps { truth on all }")
+    #expect(
+      lookup.scenario?.resolved(at: SweepPoint(assignments: [])).world.kind
+        == .lookup(items: 20, length: 4, vocab: 16, classes: 4))
+  }
+
+  @Test("phase roles: lock, drills after a lock, a kick after a lock, the rest other")
+  func phaseRoles() throws {
+    let run = try TestFiles.shipped("unlocking-controls.taboo").resolved(at: SweepPoint(assignments: []))
+    #expect(
+      run.phases.map(\.role) == [
+        .other, .lock, .drill, .lock, .drill, .lock, .drill, .lock, .perturbation,
+      ])
+    // A drill must follow the lock directly, be without password, and have one target.
+    let result = ScenarioChecker.check(
+      text: """
+        world runsum 5 6 { convention weak 0.25; password }
+        set a = sample 10 of wrong
+        set b = wrong - a
+        model gru 8
+        probe every 5 steps on a
+        phase lock for 5 steps { taboo on all; truth on all with password }
+        phase mixed for 5 steps { taboo on a; truth on b }
+        phase late for 5 steps { taboo on a }
+        phase lock2 for 5 steps { taboo on all; truth on all with password }
+        phase pw for 5 steps { taboo on a with password }
+        phase lock3 for 5 steps { taboo on all; truth on all with password }
+        phase rest for 2 steps { frozen }
+        phase drill for 5 steps { truth on a }
+        """)
+    let spec = try #require(result.scenario, "\(result.diagnostics)").resolved(at: SweepPoint(assignments: []))
+    #expect(spec.phases.map(\.role) == [.lock, .other, .other, .lock, .other, .lock, .other, .drill])
   }
 
   @Test func duplicatePhaseNamesAreAllowed() {

@@ -2,10 +2,13 @@
 
 import Foundation
 import ScenarioLanguage
+import Specification
 import Testing
 
 struct SizeTests {
-  func resolved(_ text: String) throws -> ResolvedScenario {
+  func resolvedSpec(_ text: String) throws -> RunSpec { try resolved(text) }
+
+  func resolved(_ text: String) throws -> RunSpec {
     let result = ScenarioChecker.check(text: text)
     let scenario = try #require(result.scenario, "\(result.diagnostics)")
     return scenario.resolved(at: scenario.sweepPoints[0])
@@ -60,15 +63,15 @@ struct SizeTests {
   }
 
   @Test func sampleSizesRoundHalfAwayFromZero() {
-    #expect(ResolvedScenario.SetExpression.sampleSize(0.5, of: 49) == 25)
-    #expect(ResolvedScenario.SetExpression.sampleSize(0.25, of: 384) == 96)
-    #expect(ResolvedScenario.SetExpression.sampleSize(0.1, of: 4) == 0)
+    #expect(SetExpression.sampleSize(0.5, of: 49) == 25)
+    #expect(SetExpression.sampleSize(0.25, of: 384) == 96)
+    #expect(SetExpression.sampleSize(0.1, of: 4) == 0)
   }
 
   @Test func memoryEstimateCountsParametersAndActivations() {
     let estimate = MemoryEstimate(
-      cell: .gru, hidden: 64, embedding: 32, vocabulary: 5, classes: 5, sequenceLength: 6, batch: 576,
-      items: 384)
+      shape: NetworkShape(cell: .gru, vocabulary: 5 + 2, inputSize: 32, hidden: 64, classes: 5),
+      sequenceLength: 6, batch: 576, items: 384)
     // (5+2)·32 + 3·64·(32+64) + 2·3·64 + 5·64 + 5
     #expect(estimate.parameterCount == 224 + 18_432 + 384 + 320 + 5)
     #expect(estimate.parameterBytes == Double(estimate.parameterCount) * 16)
@@ -76,10 +79,15 @@ struct SizeTests {
     // per position: 2E + 4GH + 4H + 3C = 64 + 768 + 256 + 15
     #expect(estimate.activationBytes == 576 * 7 * 1103 * 4)
     #expect(estimate.totalBytes < 20 * 1024 * 1024)
-    let stream = MemoryEstimate(
-      cell: .lstm, hidden: 8, embedding: 8, vocabulary: 7, classes: 7, sequenceLength: 2, batch: 1, items: 49,
-      window: 16)
+    // In stream mode the vocabulary holds the answer tokens too: the run's own network shape.
+    let spec = try! resolvedSpec(
+      "world modsum 7 { convention shift 1 }\nmodel lstm 8\ncontext stream 16\ntrain { batch 1 }\n"
+        + "probe every 1 steps on all\nphase p for 1 steps { truth on all }")
+    let stream = MemoryEstimate(shape: spec.networkShape, sequenceLength: 2, batch: 1, items: 49, window: 16)
     #expect(stream.timeSteps == 16 * 4)
+    // V = 7 symbols + start + password + 7 answers = 16: embedding 16·8, the LSTM 4·8·(8+8) + 2·32,
+    // the readout 7·8 + 7.
+    #expect(stream.parameterCount == 16 * 8 + 512 + 64 + 56 + 7)
   }
 
   @Test func memoryLimitNamesBothNumbers() {

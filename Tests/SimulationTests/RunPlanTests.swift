@@ -1,6 +1,7 @@
 import Records
 import ScenarioLanguage
 import Simulation
+import Specification
 import Testing
 
 /// A scenario checked by the real language front end; fails the test on any error.
@@ -79,12 +80,11 @@ struct RunPlanTests {
       repeat 5 { phase a for 20..60 steps { truth on all } }
       """
     let p1 = try plan(text, seed: 1), p2 = try plan(text, seed: 1), p3 = try plan(text, seed: 2)
-    let lengths = p1.phases.map { phase -> Int in
-      if case .steps(let n) = phase.length { return n } else { return -1 }
-    }
-    #expect(lengths.allSatisfy { (20...60).contains($0) })
+    let lengths = p1.lengths
+    #expect(p1.phases.allSatisfy { $0.length == .randomSteps(20...60) })
+    #expect(lengths.count == 5 && lengths.allSatisfy { (20...60).contains($0) })
     #expect(Set(lengths).count > 1)
-    #expect(p1.phases == p2.phases && p1.phases != p3.phases)
+    #expect(p1.lengths == p2.lengths && p1.lengths != p3.lengths)
     #expect(p1.phases.map(\.repeatIndex) == [1, 2, 3, 4, 5])
   }
 }

@@ -5,6 +5,7 @@ import Networks
 import Records
 import ScenarioLanguage
 import Simulation
+import Specification
 import Testing
 
 @Suite("Stream context")
@@ -124,7 +125,7 @@ struct StreamTests {
       let phase = record.phases[trial.phaseIndex]
       let stream = phase.streams[trial.stream]
       #expect(p.items(of: stream.set).contains(trial.item))
-      #expect(trial.targetAnswer == Int(item.targets(TargetKind(rawValue: stream.target)!).answer))
+      #expect(trial.targetAnswer == Int(item.targets(stream.target).answer))
       #expect(trial.truthAnswer == Int(item.truth.answer) && trial.tabooAnswer == Int(item.taboo.answer))
       #expect((0..<p.world.classes).contains(trial.answer))
       // Shown before with the previous phase's target: its answer is the old one.

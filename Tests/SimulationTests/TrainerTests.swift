@@ -1,6 +1,7 @@
 import Records
 import ScenarioLanguage
 import Simulation
+import Specification
 import Testing
 
 func execute(_ text: String, seed: UInt64 = 1) throws -> (record: RunRecord, parametersAfterPhase: [[Float]]) {
@@ -34,12 +35,12 @@ struct TrainerTests {
     // Each probe: test with and without password, plus the trained stream (train, no password).
     let first = record.probes.filter { $0.phaseIndex == 0 && $0.step == 0 }
     #expect(Set(first.map { "\($0.set)/\($0.password)" }) == ["test/false", "test/true", "train/false"])
-    #expect(first.first { $0.set == "train" }?.target == "truth")
+    #expect(first.first { $0.set == "train" }?.target == .truth)
     #expect(first.first { $0.set == "test" }?.target == nil)
     #expect(record.phases.map(\.startStep) == [0, 10] && record.phases.map(\.endStep) == [10, 13])
     // Switches: phase a trains fresh items; phase b reverses truth to taboo.
     #expect(record.phases[0].streams[0].previousTarget == nil)
-    #expect(record.phases[1].streams[0].previousTarget == "truth" && record.phases[1].streams[0].isReversal)
+    #expect(record.phases[1].streams[0].previousTarget == .target(.truth) && record.phases[1].streams[0].isReversal)
     #expect(record.sets.map(\.name) == ["all", "wrong", "test", "train"])
     #expect(record.sets.map(\.size)[0] == 120 && record.sets.map(\.size)[2...] == [30, 90])
   }
@@ -96,7 +97,7 @@ struct TrainerTests {
       phase a for 50 steps { truth on train; optimizer sgd }
       phase b for 5 steps { truth on train }
       """)
-    p.phases[0].settings.learningRate = 1e38
+    p.spec.phases[0].training.learningRate = 1e38
     let record = try Trainer(plan: p, key: RunKey(parameters: [], seed: 1)).run()
     #expect(record.status == .diverged)
     let step = try #require(record.divergedStep)

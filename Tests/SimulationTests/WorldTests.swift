@@ -1,12 +1,13 @@
 import Randomness
 import Simulation
+import Specification
 import Testing
 
 @Suite("Worlds and conventions, hand-checked")
 struct WorldTests {
   @Test("runsum: distinct strings, running sums mod P at every position")
   func runsum() {
-    let world = WorldSpec(kind: .runsum(modulus: 5, length: 6), items: 384, convention: nil,
+    let world = WorldSpec(kind: .runsum(base: 5, length: 6), items: 384, convention: nil,
                           password: true).generate(seed: 1)
     #expect(world.items.count == 384)
     #expect(Set(world.items.map(\.tokens)).count == 384)
@@ -25,8 +26,8 @@ struct WorldTests {
 
   @Test("weak 0.25 in runsum: one slip by a non-zero offset, carried to the end")
   func weakSlips() {
-    let world = WorldSpec(kind: .runsum(modulus: 5, length: 6), items: 384,
-                          convention: .weak(0.25), password: true).generate(seed: 2)
+    let world = WorldSpec(kind: .runsum(base: 5, length: 6), items: 384,
+                          convention: .weak(truthProbability: 0.25), password: true).generate(seed: 2)
     var slipped = 0
     for item in world.items {
       let diffs = zip(item.truth.positions, item.taboo.positions).map { ($1 - $0 + 5) % 5 }
@@ -43,7 +44,7 @@ struct WorldTests {
 
   @Test("shift, constant and scramble")
   func conventions() {
-    let shift = WorldSpec(kind: .modsum(modulus: 7), items: nil, convention: .shift(3),
+    let shift = WorldSpec(kind: .modsum(base: 7), items: nil, convention: .shift(3),
                           password: false).generate(seed: 3)
     #expect(shift.items.count == 49 && shift.steps == 3 && !shift.everyPosition)
     for item in shift.items {
@@ -52,12 +53,12 @@ struct WorldTests {
     }
     #expect(shift.wrong.count == 49)
 
-    let constant = WorldSpec(kind: .modsum(modulus: 4), items: nil, convention: .constant(2),
+    let constant = WorldSpec(kind: .modsum(base: 4), items: nil, convention: .constant(2),
                              password: false).generate(seed: 3)
     #expect(constant.items.allSatisfy { $0.taboo.answer == 2 })
     #expect(constant.wrong.count == constant.items.filter { $0.truth.answer != 2 }.count)
 
-    let scramble = WorldSpec(kind: .runsum(modulus: 4, length: 3), items: 40,
+    let scramble = WorldSpec(kind: .runsum(base: 4, length: 3), items: 40,
                              convention: .scramble, password: false).generate(seed: 4)
     // One derangement for the whole world: every truth class maps to one other class.
     var mapping: [Int32: Int32] = [:]
@@ -73,8 +74,8 @@ struct WorldTests {
 
   @Test("random targets differ from both truth and taboo")
   func randomTargets() {
-    let world = WorldSpec(kind: .runsum(modulus: 5, length: 6), items: 100,
-                          convention: .weak(0.5), password: false).generate(seed: 5)
+    let world = WorldSpec(kind: .runsum(base: 5, length: 6), items: 100,
+                          convention: .weak(truthProbability: 0.5), password: false).generate(seed: 5)
     for item in world.items {
       for t in item.truth.positions.indices {
         #expect(item.random.positions[t] != item.truth.positions[t])
@@ -85,8 +86,8 @@ struct WorldTests {
 
   @Test("lookup: N distinct sequences of L tokens from V, answers among C")
   func lookup() {
-    let world = WorldSpec(kind: .lookup(count: 50, length: 4, vocab: 16, classes: 4), items: nil,
-                          convention: .weak(0), password: true).generate(seed: 6)
+    let world = WorldSpec(kind: .lookup(items: 50, length: 4, vocab: 16, classes: 4), items: nil,
+                          convention: .weak(truthProbability: 0), password: true).generate(seed: 6)
     #expect(world.items.count == 50 && Set(world.items.map(\.tokens)).count == 50)
     #expect(world.items.allSatisfy { $0.tokens.count == 4 && $0.tokens.allSatisfy { (0..<16).contains($0) } })
     #expect(world.items.allSatisfy { (0..<4).contains($0.truth.answer) })
@@ -96,7 +97,7 @@ struct WorldTests {
 
   @Test("the same seed draws the same world; another seed another")
   func seeded() {
-    let spec = WorldSpec(kind: .runsum(modulus: 5, length: 6), items: 384, convention: .weak(0.25),
+    let spec = WorldSpec(kind: .runsum(base: 5, length: 6), items: 384, convention: .weak(truthProbability: 0.25),
                          password: true)
     #expect(spec.generate(seed: 9).items == spec.generate(seed: 9).items)
     #expect(spec.generate(seed: 9).items != spec.generate(seed: 10).items)
@@ -104,9 +105,9 @@ struct WorldTests {
 
   @Test("items are capped at what the kind allows")
   func capacity() {
-    #expect(WorldSpec(kind: .runsum(modulus: 2, length: 3), items: 100, convention: nil,
-                      password: false).itemCount == 8)
-    #expect(WorldSpec(kind: .modsum(modulus: 5), items: 10, convention: nil,
+    #expect(WorldSpec(kind: .runsum(base: 2, length: 3), items: 100, convention: nil,
+                      password: false).items == 8)
+    #expect(WorldSpec(kind: .modsum(base: 5), items: 10, convention: nil,
                       password: false).generate(seed: 1).items.count == 10)
   }
 }

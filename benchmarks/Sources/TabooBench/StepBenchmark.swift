@@ -1,6 +1,7 @@
 import Foundation
 import LinearAlgebra
 import Networks
+import Specification
 import Randomness
 
 /// One full training step (forward, backward, Adam) of the canonical network family:

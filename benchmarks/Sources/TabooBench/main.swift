@@ -9,6 +9,7 @@
 import Foundation
 import LinearAlgebra
 import Networks
+import Specification
 import Randomness
 
 // Before any AVX2 code of LinearAlgebra/Networks runs: refuse a CPU without AVX2/FMA.

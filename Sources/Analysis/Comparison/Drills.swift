@@ -1,0 +1,107 @@
+// The drills and weight kicks of a run, as the language-model comparison reads them
+// (llm-case.md: pretrain, lock, drill, plus the controls). Which phase is a lock, a drill or a
+// kick is recorded with the phase (`PhaseFacts.role`, decided once from the specification:
+// `PhaseRole`); here only what is measured of them:
+//
+// - k: the total size, in that run, of the drill's sets (a sweep of a parameter that sizes the
+//   drilled set is a sweep of k).
+// - Measured set: the untrained probed set without password of that phase whose items the lock
+//   trained on `taboo` without password (the locked items not drilled, `rest` in the shipped
+//   scenarios), the largest if several; failing that, the largest untrained set without
+//   password. Its `gap_recovered` is the phase's unlocking.
+
+import Records
+import Specification
+
+/// One drill or perturbation after a lock, as the comparison reads it.
+public struct DrillObservation: Sendable, Hashable {
+  public enum Kind: String, Sendable, Hashable {
+    case taboo, truth, random
+    /// A frozen phase with a weight perturbation.
+    case perturb
+
+    init(_ target: TargetKind) {
+      switch target {
+      case .taboo: self = .taboo
+      case .truth: self = .truth
+      case .random: self = .random
+      }
+    }
+  }
+
+  public var key: RunKey
+  public var phaseIndex: Int
+  public var phase: String
+  public var kind: Kind
+  /// Items drilled (nil for a perturbation).
+  public var k: Int?
+  /// The perturbation's standard deviation, where the scenario says it.
+  public var sigma: Double?
+  public var lockPhase: String
+  /// The probed set whose `gap_recovered` is read (nil: no untrained set without password).
+  public var measuredSet: String?
+  public var gapRecovered: Double?
+  /// acc_taboo of the drilled items without password at the phase's end (item-weighted over
+  /// the drill's sets; nil for a perturbation).
+  public var drilledTabooEnd: Double?
+}
+
+public enum Drills {
+  /// The drills and perturbations of `run` (with probes), given its transfer records.
+  public static func find(_ run: RunRecord, transfers: [TransferMetric]) -> [DrillObservation] {
+    func size(_ set: String) -> Int? { run.sets.last { $0.name == set }?.size }
+    var result: [DrillObservation] = []
+    var lock: PhaseRecord? = nil
+    for phase in run.phases {
+      if phase.facts.role == .lock { lock = phase }
+      guard let lock, phase.facts.role == .drill || phase.facts.role == .perturbation else { continue }
+      let kind: DrillObservation.Kind
+      var k: Int? = nil
+      if phase.facts.role == .perturbation {
+        kind = .perturb
+      } else {
+        guard let target = phase.streams.first?.target else { continue }
+        kind = DrillObservation.Kind(target)
+        let names = Array(Set(phase.streams.map(\.set)))
+        let sizes = names.compactMap(size)
+        k = sizes.count == names.count ? sizes.reduce(0, +) : nil
+      }
+      let measured = measuredTransfer(run, phase: phase, lock: lock, transfers: transfers, size: size)
+      var tabooEnd: Double? = nil
+      if kind != .perturb {
+        var weighted = 0.0, count = 0
+        for stream in phase.streams {
+          guard let last = run.probes.last(where: {
+            $0.phaseIndex == phase.index && $0.set == stream.set && !$0.password
+          }), let n = size(stream.set) else { continue }
+          weighted += last.accTaboo * Double(n)
+          count += n
+        }
+        tabooEnd = count > 0 ? weighted / Double(count) : nil
+      }
+      result.append(
+        DrillObservation(
+          key: run.key, phaseIndex: phase.index, phase: phase.name, kind: kind, k: k,
+          sigma: phase.facts.perturb, lockPhase: lock.name, measuredSet: measured?.set,
+          gapRecovered: measured?.gapRecovered, drilledTabooEnd: tabooEnd))
+    }
+    return result
+  }
+
+  /// The transfer record of the measured set (see the file comment).
+  static func measuredTransfer(
+    _ run: RunRecord, phase: PhaseRecord, lock: PhaseRecord, transfers: [TransferMetric],
+    size: (String) -> Int?
+  ) -> TransferMetric? {
+    let candidates = transfers.filter { $0.phaseIndex == phase.index && !$0.password }
+    let locked = Set(run.probes.filter { $0.phaseIndex == lock.index && !$0.password && $0.target == .taboo }
+      .map(\.set))
+    let preferred = candidates.filter { locked.contains($0.set) }
+    let pool = preferred.isEmpty ? candidates : preferred
+    var best: TransferMetric? = nil
+    for candidate in pool where best == nil || (size(candidate.set) ?? -1) > (size(best!.set) ?? -1) {
+      best = candidate
+    }
+    return best
+  }
+}

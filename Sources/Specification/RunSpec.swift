@@ -1,0 +1,259 @@
+// The run specification: a scenario resolved at one sweep point, with every number concrete,
+// every default filled in and `repeat` expanded into numbered phases. The language makes it
+// (`Scenario.resolved(at:)`); the simulator consumes it and adds only what the seed decides (the
+// world's draw, the sets' items, random lengths); the records keep what of it each phase ran.
+// docs/design.md §3.
+
+/// One point of the sweep: a value for each swept parameter, in file order.
+public struct SweepPoint: Sendable, Hashable, Codable, CustomStringConvertible {
+  public struct Assignment: Sendable, Hashable, Codable {
+    public var name: String
+    public var value: Double
+
+    public init(name: String, value: Double) {
+      self.name = name
+      self.value = value
+    }
+  }
+
+  public var assignments: [Assignment]
+
+  public init(assignments: [Assignment]) {
+    self.assignments = assignments
+  }
+
+  public subscript(name: String) -> Double? {
+    assignments.first { $0.name == name }?.value
+  }
+
+  /// `k=2, lr=0.001`; empty for the point of a scenario without sweeps.
+  public var description: String {
+    assignments.map { "\($0.name)=\(formatNumber($0.value))" }.joined(separator: ", ")
+  }
+}
+
+/// A set expression with concrete numbers; binary operations nest to the left.
+public indirect enum SetExpression: Sendable, Hashable, Codable {
+  case all
+  case wrong
+  case named(String)
+  /// Exactly `count` items drawn without replacement.
+  case sample(count: Int, of: SetExpression)
+  /// `sampleSize(fraction, of:)` items drawn without replacement.
+  case sampleFraction(Double, of: SetExpression)
+  /// 0-based item indices.
+  case items([ClosedRange<Int>])
+  case union(SetExpression, SetExpression)
+  case difference(SetExpression, SetExpression)
+  case intersection(SetExpression, SetExpression)
+
+  /// The size of `sample P% of` a set of `size` items: round(P × size), halves away from zero
+  /// (the rule every evaluator of sets follows).
+  public static func sampleSize(_ fraction: Double, of size: Int) -> Int {
+    guard fraction.isFinite else { return 0 }
+    return Int((fraction * Double(size)).rounded(.toNearestOrAwayFromZero))
+  }
+}
+
+/// `set NAME = EXPRESSION`.
+public struct SetDefinition: Sendable, Hashable, Codable {
+  public var name: String
+  public var expression: SetExpression
+
+  public init(name: String, expression: SetExpression) {
+    self.name = name
+    self.expression = expression
+  }
+}
+
+/// `model CELL HIDDEN { embedding E }`.
+public struct ModelSpec: Sendable, Hashable, Codable {
+  public var cell: CellKind
+  public var hidden: Int
+  /// E (default: the hidden size).
+  public var embedding: Int
+
+  public init(cell: CellKind, hidden: Int, embedding: Int? = nil) {
+    self.cell = cell
+    self.hidden = hidden
+    self.embedding = embedding ?? hidden
+  }
+}
+
+/// `context reset` or `context stream W`.
+public enum ContextMode: Sendable, Hashable, Codable {
+  /// Every example starts from a zero hidden state.
+  case reset
+  /// Continuous lanes, backpropagation truncated every `window` examples (docs/design.md §5).
+  case stream(window: Int)
+
+  /// W, or nil in `context reset`.
+  public var window: Int? {
+    if case .stream(let w) = self { return w }
+    return nil
+  }
+}
+
+/// `probe every N steps on SET, …`.
+public struct ProbeSpec: Sendable, Hashable, Codable {
+  public var everySteps: Int
+  /// Set names, each probed with and without password.
+  public var sets: [String]
+
+  public init(everySteps: Int, sets: [String]) {
+    self.everySteps = everySteps
+    self.sets = sets
+  }
+}
+
+/// One stream of a phase: the items of a set, with or without password, towards a target.
+public struct StreamSpec: Sendable, Hashable, Codable {
+  public var target: TargetKind
+  public var set: String
+  public var password: Bool
+
+  public init(target: TargetKind, set: String, password: Bool) {
+    self.target = target
+    self.set = set
+    self.password = password
+  }
+}
+
+/// How long a phase lasts. The `random…` lengths are drawn per run and per repetition from the
+/// run's seed, uniformly in the closed range.
+public enum PhaseLength: Sendable, Hashable, Codable {
+  case steps(Int)
+  case epochs(Int)
+  case trials(Int)
+  case randomSteps(ClosedRange<Int>)
+  case randomEpochs(ClosedRange<Int>)
+  case randomTrials(ClosedRange<Int>)
+  case untilCriterion(maxSteps: Int)
+
+  public var unit: LengthUnit {
+    switch self {
+    case .steps, .randomSteps, .untilCriterion: .steps
+    case .epochs, .randomEpochs: .epochs
+    case .trials, .randomTrials: .trials
+    }
+  }
+
+  /// The fewest and most units it can last (the criterion may end a phase at step 1).
+  public var bounds: ClosedRange<Int> {
+    switch self {
+    case .steps(let n), .epochs(let n), .trials(let n): n...n
+    case .randomSteps(let r), .randomEpochs(let r), .randomTrials(let r): r
+    case .untilCriterion(let cap): 1...cap
+    }
+  }
+
+  /// Whether the length is drawn per run or can end early.
+  public var isVariable: Bool {
+    switch self {
+    case .steps, .epochs, .trials: false
+    default: true
+    }
+  }
+}
+
+/// One phase of the expanded schedule.
+public struct PhaseSpec: Sendable, Hashable, Codable {
+  /// 0-based position in `RunSpec.phases`.
+  public var index: Int
+  /// The name as written.
+  public var name: String
+  /// 1-based repetition inside `repeat`; nil outside.
+  public var repeatIndex: Int?
+  public var length: PhaseLength
+  public var streams: [StreamSpec]
+  /// The effective settings: `train { … }` with this phase's overrides applied.
+  public var training: TrainingSettings
+  /// What the phase itself overrides (for display).
+  public var overrides: TrainingOverrides
+  /// No weight updates: an evaluation-only phase.
+  public var frozen: Bool
+  /// Standard deviation of Gaussian noise added to every weight at phase start; nil: none.
+  public var perturb: Double?
+  /// Its part in the language-model procedure, decided once by `PhaseRole.assign`.
+  public var role: PhaseRole
+
+  /// `pretrain`, or `"A taboo" #3` inside a repeat.
+  public var displayName: String { PhaseSpec.displayName(name, repeatIndex) }
+
+  public static func displayName(_ name: String, _ repeatIndex: Int?) -> String {
+    guard let repeatIndex else { return name }
+    return name.contains(" ") ? "\"\(name)\" #\(repeatIndex)" : "\(name) #\(repeatIndex)"
+  }
+
+  public init(
+    index: Int, name: String, repeatIndex: Int? = nil, length: PhaseLength, streams: [StreamSpec],
+    training: TrainingSettings, overrides: TrainingOverrides = TrainingOverrides(), frozen: Bool = false,
+    perturb: Double? = nil, role: PhaseRole = .other
+  ) {
+    self.index = index
+    self.name = name
+    self.repeatIndex = repeatIndex
+    self.length = length
+    self.streams = streams
+    self.training = training
+    self.overrides = overrides
+    self.frozen = frozen
+    self.perturb = perturb
+    self.role = role
+  }
+}
+
+/// A scenario at one sweep point: everything a run of it needs but its seed.
+public struct RunSpec: Sendable, Hashable, Codable {
+  public var name: String
+  public var point: SweepPoint
+  /// Every parameter's value at this point.
+  public var parameters: [String: Double]
+  public var world: WorldSpec
+  /// In file order; evaluated in this order, once per run, from the run's seed.
+  public var sets: [SetDefinition]
+  public var model: ModelSpec
+  /// The `train { … }` settings (each phase carries its own effective copy).
+  public var training: TrainingSettings
+  public var context: ContextMode
+  public var probe: ProbeSpec?
+  public var criterion: Criterion
+  /// Every phase after expanding `repeat`, in order, with its role.
+  public var phases: [PhaseSpec]
+
+  public init(
+    name: String, point: SweepPoint = SweepPoint(assignments: []), parameters: [String: Double] = [:],
+    world: WorldSpec, sets: [SetDefinition], model: ModelSpec, training: TrainingSettings = Defaults.training,
+    context: ContextMode = .reset, probe: ProbeSpec? = nil, criterion: Criterion = .defaults,
+    phases: [PhaseSpec]
+  ) {
+    self.name = name
+    self.point = point
+    self.parameters = parameters
+    self.world = world
+    self.sets = sets
+    self.model = model
+    self.training = training
+    self.context = context
+    self.probe = probe
+    self.criterion = criterion
+    self.phases = PhaseRole.assign(phases)
+  }
+
+  /// Probes every this many steps into a phase (besides phase boundaries).
+  public var probeEvery: Int { max(1, probe?.everySteps ?? Defaults.probeEvery) }
+
+  /// The network this run trains. In stream mode the vocabulary grows by one token per answer
+  /// class: the target answer an example shows after its item.
+  public var networkShape: NetworkShape { NetworkShape(model: model, world: world, context: context) }
+}
+
+extension NetworkShape {
+  /// The network of a run: V = the item symbols, the start and password tokens and, in stream
+  /// mode, one answer token per class (docs/design.md §5).
+  public init(model: ModelSpec, world: WorldSpec, context: ContextMode) {
+    self.init(
+      cell: model.cell, vocabulary: world.symbols + 2 + (context.window == nil ? 0 : world.classes),
+      inputSize: model.embedding, hidden: model.hidden, classes: world.classes)
+  }
+}

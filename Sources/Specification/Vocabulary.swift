@@ -1,0 +1,191 @@
+// The words that the scenario language, the simulator and the records share (docs/design.md §1):
+// each defined once, here, with its stable name (the raw value), which is also how the store
+// writes it.
+
+/// The recurrent cell of `model KIND HIDDEN`, with PyTorch's equations and gate order.
+public enum CellKind: String, Sendable, Hashable, Codable, CaseIterable {
+  /// h' = tanh(W_ih x + b_ih + W_hh h + b_hh)
+  case elman
+  /// rows [r; z; n]; n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)); h' = (1 − z) ⊙ n + z ⊙ h
+  case gru
+  /// rows [i; f; g; o]; c' = f ⊙ c + i ⊙ g; h' = o ⊙ tanh(c')
+  case lstm
+
+  /// G: the number of H-row gate blocks in W_ih and W_hh (1, 3, 4).
+  public var gates: Int {
+    switch self {
+    case .elman: 1
+    case .gru: 3
+    case .lstm: 4
+    }
+  }
+}
+
+/// What a stream trains (or, in stream mode, shows) its items towards.
+public enum TargetKind: String, Sendable, Hashable, Codable, CaseIterable {
+  case truth, taboo, random
+}
+
+/// The optimizer rule of `train { optimizer … }`.
+public enum OptimizerKind: String, Sendable, Hashable, Codable, CaseIterable {
+  case adam, sgd
+}
+
+/// The unit of a phase length.
+public enum LengthUnit: String, Sendable, Hashable, Codable, CaseIterable {
+  case steps, epochs, trials
+}
+
+/// `criterion P% over K probes`: a phase's streams meet it at the first probe that ends a run of
+/// K consecutive probes with agreement ≥ P on every stream (docs/design.md §6).
+public struct Criterion: Sendable, Hashable, Codable {
+  /// Agreement needed, a fraction in [0, 1].
+  public var fraction: Double
+  /// Consecutive probes that must agree (at least 1).
+  public var probes: Int
+
+  public init(fraction: Double, probes: Int) {
+    self.fraction = fraction
+    self.probes = max(1, probes)
+  }
+
+  /// 90% over 3 probes.
+  public static let defaults = Criterion(fraction: 0.9, probes: 3)
+}
+
+/// What a world is, with every size concrete (docs/design.md §2).
+public enum WorldKind: Sendable, Hashable, Codable {
+  /// Random distinct digit strings of length L over 0..<P; truth = running sum mod P at every
+  /// position.
+  case runsum(base: Int, length: Int)
+  /// All pairs (a, b) of 0..<P; truth = (a + b) mod P at the last position.
+  case modsum(base: Int)
+  /// N random sequences of `length` tokens from `vocab`, each with a random class of `classes`.
+  case lookup(items: Int, length: Int, vocab: Int, classes: Int)
+
+  /// The language's word for the kind.
+  public var word: String {
+    switch self {
+    case .runsum: "runsum"
+    case .modsum: "modsum"
+    case .lookup: "lookup"
+    }
+  }
+}
+
+/// How each item's taboo answer follows from its truth (drawn once per run).
+public enum Convention: Sendable, Hashable, Codable {
+  /// With probability q the truth; otherwise an item-specific error (in `runsum`, one slip at a
+  /// random position by a random non-zero offset, carried to the end).
+  case weak(truthProbability: Double)
+  /// The truth plus k (mod C) at every supervised position.
+  case shift(Int)
+  /// Always the answer a.
+  case constant(Int)
+  /// A random derangement of the classes applied to the truth.
+  case scramble
+}
+
+/// A world before it is drawn from a seed. Its defaults live in `init(kind:…)`, nowhere else.
+public struct WorldSpec: Sendable, Hashable, Codable {
+  public var kind: WorldKind
+  /// The number of items: runsum `items` (default `Defaults.runsumItems`, capped at P^L),
+  /// modsum P², lookup N.
+  public var items: Int
+  /// nil: no convention; every taboo answer is the truth.
+  public var convention: Convention?
+  public var password: Bool
+
+  /// - Parameter items: `items N` as written (runsum only); nil for the default.
+  public init(kind: WorldKind, items: Int? = nil, convention: Convention?, password: Bool) {
+    self.kind = kind
+    self.convention = convention
+    self.password = password
+    switch kind {
+    case .runsum: self.items = min(items ?? Defaults.runsumItems, WorldSpec.capacity(of: kind))
+    case .modsum(let p): self.items = min(items ?? p * p, p * p)
+    case .lookup(let n, _, _, _): self.items = n
+    }
+  }
+
+  /// How many distinct items the kind allows (P^L, P², N), saturating at Int.max.
+  public static func capacity(of kind: WorldKind) -> Int {
+    switch kind {
+    case .runsum(let p, let l): return saturatingPower(p, l)
+    case .modsum(let p): return p * p
+    case .lookup(let n, _, _, _): return n
+    }
+  }
+
+  /// Tokens per item, without the start (or password) token: L, 2, or `length`.
+  public var sequenceLength: Int {
+    switch kind {
+    case .runsum(_, let l): l
+    case .modsum: 2
+    case .lookup(_, let l, _, _): l
+    }
+  }
+
+  /// Distinct item tokens (the start and password tokens come on top): P, P, or `vocab`.
+  public var symbols: Int {
+    switch kind {
+    case .runsum(let p, _), .modsum(let p): p
+    case .lookup(_, _, let v, _): v
+    }
+  }
+
+  /// C: distinct answers: P, P, or `classes`.
+  public var classes: Int {
+    switch kind {
+    case .runsum(let p, _), .modsum(let p): p
+    case .lookup(_, _, _, let c): c
+    }
+  }
+
+  /// Whether every position is supervised (`runsum`) or only the last.
+  public var everyPosition: Bool {
+    if case .runsum = kind { return true }
+    return false
+  }
+}
+
+/// base^exponent, saturating at Int.max.
+public func saturatingPower(_ base: Int, _ exponent: Int) -> Int {
+  var result = 1
+  for _ in 0..<max(0, exponent) {
+    let (product, overflow) = result.multipliedReportingOverflow(by: base)
+    if overflow { return .max }
+    result = product
+  }
+  return result
+}
+
+/// The sizes that fix a network's parameter layout.
+public struct NetworkShape: Sendable, Hashable, Codable {
+  public var cell: CellKind
+  /// V: number of token kinds; 0 for dense inputs given directly as (T, B, E) vectors.
+  public var vocabulary: Int
+  /// E: the embedding size (the input size of the recurrent cell).
+  public var inputSize: Int
+  /// H
+  public var hidden: Int
+  /// C
+  public var classes: Int
+
+  public init(cell: CellKind, vocabulary: Int, inputSize: Int, hidden: Int, classes: Int) {
+    precondition(vocabulary >= 0 && inputSize > 0 && hidden > 0 && classes > 1, "invalid network shape")
+    self.cell = cell
+    self.vocabulary = vocabulary
+    self.inputSize = inputSize
+    self.hidden = hidden
+    self.classes = classes
+  }
+
+  /// G·H: the width of the packed gate pre-activations.
+  public var gateWidth: Int { cell.gates * hidden }
+
+  /// Parameters: embedding V×E, W_ih G·H×E, W_hh G·H×H, two G·H biases, readout C×H + C.
+  public var parameterCount: Int {
+    vocabulary * inputSize + gateWidth * (inputSize + hidden) + 2 * gateWidth + classes * hidden + classes
+  }
+}

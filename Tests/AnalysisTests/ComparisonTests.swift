@@ -1,0 +1,153 @@
+// The language-model comparison: the claims table against reference/llm-claims.csv, drill
+// recognition on hand-built runs, and the verdict rules.
+
+import Foundation
+import Records
+import Testing
+import Analysis
+import Output
+import RecordFixtures
+import Specification
+import Store
+
+@Suite("language-model comparison")
+struct ComparisonTests {
+  static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent()
+
+  @Test("the Swift claims table matches reference/llm-claims.csv")
+  func claimsMatchReference() throws {
+    let text = try String(contentsOf: Self.repository.appendingPathComponent("reference/llm-claims.csv"), encoding: .utf8)
+    let records = parseCSV(text).filter { $0 != [""] }
+    #expect(records.first == ["id", "claim", "evidence", "source", "test"])
+    let rows = records.dropFirst().map { Claim(id: $0[0], claim: $0[1], evidence: $0[2], source: $0[3], test: $0[4]) }
+    #expect(rows == Claims.all)
+    #expect(Claims.all.map(\.id) == ["U1", "U2", "U3", "U4", "U5", "U6", "D1"])
+    // The case itself is in the project too.
+    let caseText = try String(contentsOf: Self.repository.appendingPathComponent("reference/llm-case.md"), encoding: .utf8)
+    for claim in Claims.all { #expect(caseText.contains("| \(claim.id) |")) }
+  }
+
+  /// pretrain → lock → drill (`target` on D of size k) → relock → frozen kick; `rest` and `test`
+  /// untrained in the drill, `rest` locked. acc_truth of rest without password: locked 0.3,
+  /// strong 0.9, after `after`.
+  func run(k: Int, target: TargetKind = .taboo, after: Double, seed: UInt64 = 1, kickAfter: Double? = nil) -> RunRecord {
+    var b = RunBuilder()
+    b.key = RunKey(parameters: [ParameterValue(name: "k", value: Double(k))], seed: seed)
+    b.sets = [SetRecord(name: "test", size: 96), SetRecord(name: "train", size: 288),
+              SetRecord(name: "D", size: k), SetRecord(name: "rest", size: 288 - k)]
+    b.phase("pretrain", length: 10, streams: [stream(.truth, "train"), stream(.truth, "train", password: true)])
+    b.probes("rest", every: 10, [(0.2, 0), (1, 0)], target: .truth)
+    b.phase("lock", length: 10, streams: [stream(.taboo, "train", previous: "truth"),
+                                         stream(.truth, "train", password: true, previous: "truth")],
+            facts: PhaseFacts(role: .lock))
+    b.probes("rest", every: 10, [(1, 0), (0.3, 0.7)], target: .taboo)
+    b.probes("test", every: 10, [(1, 0), (0.5, 0.5)])
+    b.probes("rest", password: true, every: 10, [(1, 0), (0.9, 0)], target: .truth)
+    b.phase("drill", length: 10, streams: [stream(target, "D", previous: "taboo")], facts: PhaseFacts(role: .drill))
+    b.probes("rest", every: 10, [(0.3, 0.7), (after, 1 - after)])
+    b.probes("test", every: 10, [(0.5, 0.5), (0.5, 0.5)])
+    b.probes("rest", password: true, every: 10, [(0.9, 0), (0.9, 0)])
+    b.probes("D", every: 10, [(0, 1), (target == .truth ? 1 : 0, target == .taboo ? 0.97 : 0)], target: target)
+    if let kickAfter {
+      b.phase("relock", length: 10, streams: [stream(.taboo, "train", previous: "mixed"),
+                                             stream(.truth, "train", password: true, previous: "truth")],
+              facts: PhaseFacts(role: .lock))
+      b.probes("rest", every: 10, [(after, 0), (0.3, 0.7)], target: .taboo)
+      b.probes("rest", password: true, every: 10, [(0.9, 0), (0.9, 0)], target: .truth)
+      b.phase("jolt", length: 4, frozen: true, facts: PhaseFacts(role: .perturbation, perturb: 0.05))
+      b.probes("rest", every: 4, [(kickAfter, 0), (kickAfter, 0)])
+      b.probes("rest", password: true, every: 4, [(0.9, 0), (0.9, 0)])
+    }
+    return b.run
+  }
+
+  func analyse(_ runs: [RunRecord]) -> [RunAnalysis] {
+    runs.enumerated().map { RunAnalysis($1, number: $0 + 1) }
+  }
+
+  @Test("a taboo drill after a lock is recognised: k from the drilled set, gap on `rest`")
+  func recognition() throws {
+    let analysis = analyse([run(k: 2, after: 0.6, kickAfter: 0.33)])
+    let drills = analysis[0].drills
+    #expect(drills.map(\.kind) == [.taboo, .perturb])
+    let drill = try #require(drills.first)
+    #expect(drill.k == 2 && drill.phase == "drill" && drill.lockPhase == "lock" && drill.measuredSet == "rest")
+    #expect(approx(drill.gapRecovered, 0.5))  // (0.6 − 0.3) / (0.9 − 0.3)
+    #expect(drill.drilledTabooEnd == 0.97)
+    let kick = try #require(drills.last)
+    #expect(kick.sigma == 0.05 && kick.phase == "jolt" && kick.lockPhase == "relock")
+    #expect(approx(kick.gapRecovered, 0.05))  // from the relock's end, 0.3, to 0.33
+  }
+
+  @Test("a drill's k is the size of its sets in that run, however large; only recorded roles count")
+  func drillSizes() {
+    #expect(analyse([run(k: 200, after: 0.6)])[0].drills.map(\.k) == [200])
+    #expect(analyse([run(k: 144, after: 0.6)])[0].drills.map(\.k) == [144])
+    // The same phases recorded without roles (`other`) hold no drill: nothing is guessed.
+    var plain = run(k: 2, after: 0.6)
+    plain.phases = plain.phases.map { var p = $0; p.facts.role = .other; return p }
+    #expect(analyse([plain])[0].drills.isEmpty)
+  }
+
+  @Test("the weak-sample batch: U1, U5, U6 decided; U2, U3, U4, D1 not tested, saying what would test them")
+  func canonicalBatch() throws {
+    let runs = analyse((1...10).map { run(k: 2, after: $0 == 1 ? 0.25 : 0.5, seed: UInt64($0)) })
+    let results = Dictionary(uniqueKeysWithValues: Comparison.evaluate(runs).map { ($0.claim.id, $0) })
+    #expect(results.count == 7)
+    #expect(results["U1"]?.verdict == .reproduced)  // median 1/3, > 0 in 9 of 10
+    #expect(approx(results["U1"]?.value?.median, 1.0 / 3, 1e-12))
+    #expect(results["U1"]?.measured.contains("> 0 in 9 of 10 runs") == true)
+    #expect(results["U5"]?.verdict == .reproduced)
+    #expect(results["U6"]?.verdict == .reproduced)
+    func notTested(_ id: String) -> String? {
+      if case .notTested(let why) = results[id]?.verdict { return why }
+      return nil
+    }
+    #expect(notTested("U2")?.contains("sweep") == true && notTested("U2")?.contains("only k = 2") == true)
+    #expect(notTested("U3")?.contains("k ≥ 32") == true && notTested("U3")?.contains("largest k here is 2") == true)
+    #expect(notTested("U4")?.contains("perturb") == true)
+    #expect(notTested("D1")?.contains("truth on") == true)
+    #expect("\(results["U4"]!.verdict)".hasPrefix("not tested by this batch: "))
+  }
+
+  @Test("the controls batch: every claim decided by the rules of llm-case.md")
+  func controlsBatch() throws {
+    var runs: [RunRecord] = []
+    let gapByK: [Int: Double] = [1: 0.5, 2: 0.45, 4: 0.4, 16: 0.32, 64: 0.31]
+    for (k, g) in gapByK.sorted(by: { $0.key < $1.key }) {
+      for seed in UInt64(1)...3 {
+        runs.append(run(k: k, after: 0.3 + 0.6 * g, seed: seed, kickAfter: 0.3))
+        runs.append(run(k: k, target: .truth, after: 0.3 + 0.6 * 0.7, seed: seed))
+      }
+    }
+    let results = Dictionary(uniqueKeysWithValues: Comparison.evaluate(analyse(runs)).map { ($0.claim.id, $0) })
+    #expect(results["U1"]?.verdict == .reproduced)
+    #expect(results["U2"]?.verdict == .reproduced)
+    #expect(results["U3"]?.verdict == .notReproduced)  // 0.31 at k = 64 is not < 0.05
+    #expect(results["U4"]?.verdict == .reproduced)     // the kick changes nothing: gap 0
+    #expect(results["D1"]?.verdict == .reproduced)     // truth drills at k ≤ 8: 0.7
+    #expect(results["U2"]?.measured.contains("k=64: 0.31") == true)
+  }
+
+  @Test("a lock that opens no gap leaves the claims untested, and says why")
+  func noGap() throws {
+    var b = RunBuilder()
+    b.sets = [SetRecord(name: "train", size: 288), SetRecord(name: "D", size: 2), SetRecord(name: "rest", size: 286)]
+    b.phase("lock", length: 10, streams: [stream(.taboo, "train"), stream(.truth, "train", password: true)],
+            facts: PhaseFacts(role: .lock))
+    b.probes("rest", every: 10, [(1, 0), (0.98, 0)], target: .taboo)
+    b.probes("rest", password: true, every: 10, [(1, 0), (1, 0)], target: .truth)
+    b.phase("drill", length: 10, streams: [stream(.taboo, "D", previous: "taboo")], facts: PhaseFacts(role: .drill))
+    b.probes("rest", every: 10, [(0.98, 0), (1, 0)])
+    b.probes("rest", password: true, every: 10, [(1, 0), (1, 0)])
+    b.probes("D", every: 10, [(1, 0), (0, 1)], target: .taboo)
+    let results = Comparison.evaluate(analyse([b.run]))
+    let u1 = try #require(results.first)
+    guard case .notTested(let why) = u1.verdict else {
+      Issue.record("U1 should be untested: \(u1.verdict)")
+      return
+    }
+    #expect(why.contains("undefined"))
+  }
+}
