@@ -7,8 +7,8 @@ cd "$(dirname "$0")/.."
 export PATH="/opt/swift/usr/bin:$PATH"
 
 scripts/install-deps
-echo "taboo: building (release)…" >&2
-swift build -c release --product taboo 2>&1 | grep -E "error|warning: unre" >&2 || true
+echo "taboo: building (release, with the tests, so that the test command reuses this build)…" >&2
+swift build -c release --build-tests 2>&1 | grep -E "error|warning: unre" >&2 || true
 taboo=.build/release/taboo
 [ -x "$taboo" ] || { echo "taboo: the build failed; run 'swift build -c release' to see why" >&2; exit 1; }
 

@@ -1,4 +1,4 @@
-// Learning set / savings (DESIGN §6): do reversals get faster with practice?
+// Learning set / savings (docs/design.md §6): do reversals get faster with practice?
 //
 // For each run, the switches of phases inside `repeat` are grouped by (phase name, set,
 // password, old → new target); the reversal index is the repeat index. A series needs at least

@@ -1,5 +1,5 @@
-// The measurements of DESIGN §6 as plain values, one per row of `switches.csv` and
-// `transfer.csv` (DESIGN §7), plus the learning-set series of `repeat`ed phases. Computed from a
+// The measurements of docs/design.md §6 as plain values, one per row of `switches.csv` and
+// `transfer.csv` (docs/design.md §7), plus the learning-set series of `repeat`ed phases. Computed from a
 // run's phases and probes by `Switches`, `Transfer` and `LearningSet`; every step count is
 // measured from the phase's start (the switch), so it aggregates across seeds even where
 // `until criterion` phases start at different steps.
@@ -111,7 +111,7 @@ public struct TransferMetric: Sendable, Hashable {
 
 
 /// Latency against reversal index for one stream of a `repeat`ed phase in one run (learning
-/// set, DESIGN §6): the switches of "A taboo" #1, #2, … on one (set, password, old → new).
+/// set, docs/design.md §6): the switches of "A taboo" #1, #2, … on one (set, password, old → new).
 public struct LearningSetMetric: Sendable, Hashable {
   public var key: RunKey
   /// The phase's name as written (without the repetition number).

@@ -1,4 +1,4 @@
-// Aggregates across seeds (DESIGN §6): median and quartiles, mean with a seeded bootstrap 95%
+// Aggregates across seeds (docs/design.md §6): median and quartiles, mean with a seeded bootstrap 95%
 // interval, Spearman's rank correlation. Pure functions of their inputs (and the seed), so a
 // summary reads back identically on every machine.
 //

@@ -1,4 +1,4 @@
-// Summary rows (DESIGN §7 `summary.csv`): one per sweep point, metric, phase, set and password,
+// Summary rows (docs/design.md §7 `summary.csv`): one per sweep point, metric, phase, set and password,
 // aggregating that metric over the runs (seeds) of the point with `Statistics.aggregate`.
 //
 // - Undefined values (nil: latency50 never reached, gap_recovered without a gap, …) are left

@@ -1,4 +1,4 @@
-// Transfer and unlocking (DESIGN §6): what a phase does to each probed set it does not train.
+// Transfer and unlocking (docs/design.md §6): what a phase does to each probed set it does not train.
 //
 // A (set, password) pair is untrained in a phase when none of its probes in that phase carries
 // a target. Its acc_truth series over the phase (the state at the switch, then the phase's

@@ -1,4 +1,4 @@
-// Trial-level measurements of frozen phases in `context stream` mode (DESIGN §5, §6): the same
+// Trial-level measurements of frozen phases in `context stream` mode (docs/design.md §5, §6): the same
 // switch metrics as for probes, with trials for probes, plus per-lane reversals and the accuracy
 // around each switch.
 //

@@ -1,4 +1,4 @@
-// Probes (DESIGN §6): evaluate, without updating weights, every probed set with and without
+// Probes (docs/design.md §6): evaluate, without updating weights, every probed set with and without
 // password and the trained streams; per (set, password): acc_truth, acc_taboo, p_truth,
 // p_taboo, and where the set is trained in the current phase, agreement with and loss against
 // that target. Each (item, password) sequence is evaluated once per probe, however many sets

@@ -1,4 +1,4 @@
-// `context stream W` (DESIGN §5): examples presented as continuous sequences. Each example is its
+// `context stream W` (docs/design.md §5): examples presented as continuous sequences. Each example is its
 // item's tokens followed by its target answer as an input token (`RunPlan.answerToken`), so an
 // example takes T + 1 positions. A run holds `lanes` independent streams side by side (the
 // phase's `batch`), each carrying its hidden state from one example to the next, across phase

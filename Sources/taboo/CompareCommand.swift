@@ -1,4 +1,4 @@
-// `taboo compare DB`: the language-model comparison (DESIGN §8) — every claim of
+// `taboo compare DB`: the language-model comparison (docs/design.md §8) — every claim of
 // reference/llm-case.md with the value measured on the batch, the evidence and its source, and
 // a verdict.
 

@@ -1,4 +1,4 @@
-// `taboo export DB --out DIR`: the batch as tidy CSV (DESIGN §7): runs, probes, switches,
+// `taboo export DB --out DIR`: the batch as tidy CSV (docs/design.md §7): runs, probes, switches,
 // transfer and summary.
 
 import Foundation

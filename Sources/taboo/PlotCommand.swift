@@ -1,4 +1,4 @@
-// `taboo plot DB --out DIR`: the SVG figures of DESIGN §7 — learning curves per probed set,
+// `taboo plot DB --out DIR`: the SVG figures of docs/design.md §7 — learning curves per probed set,
 // switch latency against reversal index, unlocking against each swept parameter.
 
 import Foundation

@@ -1,5 +1,5 @@
 // Switch latency, threshold-free latencies, perseveration and errors on hand-worked probe
-// sequences (DESIGN §6). Criterion 90% over 3 probes unless a test says otherwise.
+// sequences (docs/design.md §6). Criterion 90% over 3 probes unless a test says otherwise.
 
 import Records
 import Testing

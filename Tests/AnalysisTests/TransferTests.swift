@@ -1,5 +1,5 @@
 // Transfer (start, end, peak, half-change step) and unlocking `gap_recovered` on hand-worked
-// probe sequences (DESIGN §6).
+// probe sequences (docs/design.md §6).
 
 import Foundation
 import Records

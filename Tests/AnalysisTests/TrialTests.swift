@@ -1,4 +1,4 @@
-// Trial-level metrics of frozen stream phases (DESIGN §5, §6) on hand-built streams with a known
+// Trial-level metrics of frozen stream phases (docs/design.md §5, §6) on hand-built streams with a known
 // switch: latency, threshold-free latencies, perseveration and errors in trials, per-lane
 // reversals, the accuracy around the switch; and the store and CSV round trip of trials.
 

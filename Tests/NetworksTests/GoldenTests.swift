@@ -84,3 +84,46 @@ struct GoldenTests {
     #expect(worst(Array(ws2.finalHidden), golden.expected["h_T"]!).ratio > 1)
   }
 }
+
+/// `weight-decay X`: decoupled weight decay as `torch.optim.AdamW`, two steps on the same batch
+/// (the gradient recomputed after the first), every tensor compared. The files are made by
+/// `scripts/golden/golden.py generate-adamw` (see Golden/README.md).
+@Suite("PyTorch golden values: AdamW")
+struct AdamWGoldenTests {
+  @Test("parameters after two AdamW steps", arguments: ["gru_tokens_adamw", "lstm_dense_adamw", "elman_every_position_adamw"])
+  func twoSteps(name: String) throws {
+    let golden = try GoldenCase(named: name)
+    let url = try #require(Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Golden"))
+    let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+    let adamw = try #require(json["adamw"] as? [String: Any])
+    let lr = try #require((adamw["lr"] as? NSNumber)?.floatValue)
+    let decay = try #require((adamw["weight_decay"] as? NSNumber)?.floatValue)
+    let after = try #require(adamw["after"] as? [String: [NSNumber]])
+    #expect((adamw["steps"] as? NSNumber)?.intValue == 2)
+
+    var settings = TrainingSettings(optimizer: .adam, learningRate: Double(lr))
+    settings.weightDecay = Double(decay)
+    let rule = OptimizerRule(settings)
+    #expect(rule == .adam(weightDecay: decay))
+    var network = golden.network
+    var optimizer = Optimizer(rule: rule, learningRate: lr, parameterCount: network.layout.count)
+    for _ in 0..<2 {
+      let (_, _, gradient) = golden.run(network: network)
+      optimizer.update(&network.parameters, gradient: gradient)
+    }
+    let layout = ParameterLayout(golden.shape)
+    for tensor in layout.tensors where !tensor.range.isEmpty {
+      let expected = try #require(after[tensor.name], "no \(tensor.name) in adamw.after").map(\.doubleValue)
+      expectClose(Array(network.parameters[tensor.range]), expected, "\(tensor.name) after AdamW")
+    }
+    // Without the decay the same two steps miss: the test can fail.
+    var plain = golden.network
+    var adam = Optimizer(rule: .adam(), learningRate: lr, parameterCount: plain.layout.count)
+    for _ in 0..<2 {
+      let (_, _, gradient) = golden.run(network: plain)
+      adam.update(&plain.parameters, gradient: gradient)
+    }
+    let head = try #require(layout.range(named: "head_W"))
+    #expect(worst(Array(plain.parameters[head]), after["head_W"]!.map(\.doubleValue)).ratio > 1)
+  }
+}

@@ -1,4 +1,4 @@
-// The CSV export read back by an independent parser: exact DESIGN §7 headers, quoting of
+// The CSV export read back by an independent parser: exact docs/design.md §7 headers, quoting of
 // commas, quotes and line breaks, `true`/`false`, empty undefined values, round-trip numbers.
 
 import Foundation
@@ -13,7 +13,7 @@ import Store
 @Suite("CSV export")
 struct ExportTests {
   static let parameters = ["k", "lr"]
-  /// DESIGN §7, verbatim, with the parameter columns `k`, `lr` in place of "sweep columns".
+  /// docs/design.md §7, verbatim, with the parameter columns `k`, `lr` in place of "sweep columns".
   static let expected: [String: String] = [
     "runs.csv": "run, seed, k, lr, status, steps, wall_seconds, diverged_step",
     "probes.csv": "run, seed, k, lr, phase_index, phase, repeat, step, examples, set, password, "

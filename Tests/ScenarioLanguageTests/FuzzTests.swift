@@ -131,15 +131,16 @@ struct FuzzTests {
   func mutations(_ name: String) throws {
     let original = try TestFiles.shippedBytes(name)
     var random = FuzzGenerator(seed: 0x7AB0 &+ UInt64(name.utf8.count))
-    var checked = 0
+    var changed = 0
     for iteration in 0..<Self.mutationsPerScenario {
       var bytes = original
       // Up to four mutations stacked, so later ones hit already broken text.
       for _ in 0..<(1 + random.below(4)) { bytes = Mutator.mutate(bytes, &random) }
+      if bytes != original { changed += 1 }
       checkSurvives(bytes, name: "\(name)#\(iteration)", render: iteration % 50 == 0)
-      checked += 1
     }
-    #expect(checked == Self.mutationsPerScenario)
+    // The fuzzing means something only if the mutator really changes the files.
+    #expect(changed >= Self.mutationsPerScenario * 9 / 10, "only \(changed) mutated files differ")
   }
 
   @Test func pathologicalInputs() throws {

@@ -216,18 +216,17 @@ struct StoreTests {
     try expectSound(path)
   }
 
-  @Test("writing a run of thousands of probes takes milliseconds")
-  func writeSpeed() throws {
+  /// How long a write takes is measured by the benchmarks (`benchmarks/batch.sh` reports the
+  /// store's share of a run), not here.
+  @Test("runs of thousands of probes are stored whole")
+  func largeRuns() throws {
     let directory = try TemporaryDirectory()
     let store = try openStore(directory.file("speed.sqlite"))
     let runs = (0..<20).map { makeRun(k: 2, seed: UInt64($0), phaseCount: 10, probesPerPhase: 500) }
     try store.write(makeRun(k: 1, seed: 0))  // statements prepared
-    let clock = ContinuousClock()
-    let elapsed = try clock.measure { for run in runs { try store.write(run) } }
-    let perRun = elapsed / runs.count
-    print("write: \(perRun) per run of 5000 probes")
-    #expect(perRun < .milliseconds(100), "\(perRun) per run of 5000 probes")
+    for run in runs { try store.write(run) }
     #expect(try store.probeCount() == 20 * 5000 + 96)
+    #expect(try store.run(runs[7].key).map(Bits.init) == Bits(runs[7]))
   }
 
   @Test("several threads may share a store; their writes are serialised")

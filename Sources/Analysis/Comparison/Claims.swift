@@ -1,4 +1,4 @@
-// The language-model claims (DESIGN §8), as data: a copy of `reference/llm-claims.csv` (itself
+// The language-model claims (docs/design.md §8), as data: a copy of `reference/llm-claims.csv` (itself
 // from `reference/llm-case.md`). A test reads the CSV and checks this table against it, so the
 // two cannot drift; change both together.
 

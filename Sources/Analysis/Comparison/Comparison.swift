@@ -1,4 +1,4 @@
-// The language-model comparison (DESIGN §8): each claim of `Claims.all` evaluated on a batch's
+// The language-model comparison (docs/design.md §8): each claim of `Claims.all` evaluated on a batch's
 // drill observations (`Drills`), with the measured value (median and quartiles over runs), the
 // language-model evidence and its source, and a verdict.
 //

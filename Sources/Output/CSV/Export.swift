@@ -1,4 +1,4 @@
-// `taboo export`: a batch as tidy CSV (DESIGN §7), five files with the columns listed there
+// `taboo export`: a batch as tidy CSV (docs/design.md §7), five files with the columns listed there
 // (`switches.csv` with four more at the end, for latencies in trials), and `trials.csv` for the
 // trials of frozen phases in `context stream` mode (header only when there are none); the run key's parameters (sweep values and `--set` values, in key order) after `run`
 // and `seed`. `run` numbers runs 1, 2, … in sweep order (`RunKey.sweepOrder`): the same batch
@@ -36,7 +36,7 @@ public enum Export {
     "phase_index", "phase", "set", "password", "truth_start", "truth_end", "truth_peak", "truth_strong",
     "gap_recovered", "half_change_step",
   ]
-  /// `trials.csv`: every trial of frozen phases in `context stream` mode (DESIGN §5).
+  /// `trials.csv`: every trial of frozen phases in `context stream` mode (docs/design.md §5).
   public static let trialsColumns = [
     "phase_index", "phase", "repeat", "trial", "lane", "set", "password", "item", "target", "answer",
     "target_answer", "old_answer", "truth_answer", "taboo_answer", "correct",
@@ -168,7 +168,7 @@ public enum Export {
 }
 
 extension Export.Report {
-  /// Files in DESIGN §7 order.
+  /// Files in docs/design.md §7 order.
   func sortedFiles() -> Self {
     let order = ["runs.csv", "probes.csv", "trials.csv", "switches.csv", "transfer.csv", "summary.csv"]
     var copy = self

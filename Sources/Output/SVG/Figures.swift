@@ -1,4 +1,4 @@
-// The figures of DESIGN §7, from a batch's runs and metrics:
+// The figures of docs/design.md §7, from a batch's runs and metrics:
 //   (a) learning curves per probed set: acc_truth (solid, median and quartile band over seeds)
 //       and acc_taboo (dashed, median) against optimizer step, without password (blue) and with
 //       it (vermillion); phases tinted alternately, boundaries marked and named;
