@@ -83,19 +83,22 @@ let package = Package(
       resources: [.copy("Fixtures")]),
     .testTarget(
       name: "SimulationTests",
-      dependencies: ["Simulation", "ScenarioLanguage", "Records", "Networks", "Specification"]),
+      dependencies: ["Simulation", "ScenarioLanguage", "Records", "Networks", "Randomness", "Specification"]),
     // Shared fixtures of the record-reading tests: hand-built runs, temporary directories.
     .target(
       name: "RecordFixtures", dependencies: ["Records", "Specification", "Store", "Randomness"],
       path: "Tests/RecordFixtures"),
     .testTarget(
-      name: "StoreTests", dependencies: ["Store", "Records", "Specification", "RecordFixtures"]),
+      name: "StoreTests",
+      dependencies: ["Store", "Analysis", "Output", "Records", "Specification", "RecordFixtures"]),
     .testTarget(
-      name: "AnalysisTests", dependencies: ["Analysis", "Store", "Records", "Specification", "RecordFixtures"]),
+      name: "AnalysisTests",
+      dependencies: ["Analysis", "Output", "Store", "Records", "Specification", "RecordFixtures"]),
     .testTarget(
       name: "OutputTests",
       dependencies: ["Output", "Analysis", "Store", "Records", "Specification", "RecordFixtures"]),
-    .testTarget(name: "CLITests", dependencies: ["taboo", "Store", "Records", "Specification"]),
+    .testTarget(
+      name: "CLITests", dependencies: ["taboo", "Store", "Analysis", "Output", "Records", "Specification"]),
   ],
   swiftLanguageModes: [.v6]
 )
