@@ -23,7 +23,7 @@ struct OldDatabaseTests {
     defer { dir.cleanUp() }
     let db = dir.path("old.sqlite")
     try FileManager.default.copyItem(
-      at: Self.fixtures.appendingPathComponent("schema2-unlocking-controls.sqlite"), to: URL(fileURLWithPath: db))
+      at: Self.fixtures.appendingPathComponent("schema2-unlocking-controls.db"), to: URL(fileURLWithPath: db))
     for command in ["analyze", "compare"] {
       let result = try Taboo.run([command, db])
       #expect(result.status == 0, "\(result.stderr)")
