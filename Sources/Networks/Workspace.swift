@@ -74,6 +74,8 @@ public final class Workspace {
   /// Whether the last forward pass kept what `backward` reads (false after a forward-only pass).
   var keptForBackward = false
   private var allocations: [UnsafeMutablePointer<Float>] = []
+  /// Bytes this workspace allocated (its Float buffers, tokens and targets).
+  public private(set) var byteCount = 0
 
   public init(shape: NetworkShape, capacity: Int, maxSteps: Int) {
     precondition(capacity > 0 && maxSteps > 0, "a workspace needs room for one step of one row")
@@ -84,10 +86,12 @@ public final class Workspace {
     let gw = shape.gateWidth, c = shape.classes
     let isGRU = shape.cell == .gru, isLSTM = shape.cell == .lstm
     var owned: [UnsafeMutablePointer<Float>] = []
+    var bytes = 8 * t * b  // tokens and targets
     func buffer(_ count: Int) -> UnsafeMutablePointer<Float> {
       let p = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
       p.initialize(repeating: 0, count: max(count, 1))
       owned.append(p)
+      bytes += 4 * max(count, 1)
       return p
     }
     let v = shape.vocabulary
@@ -116,6 +120,7 @@ public final class Workspace {
     dcPrev = buffer(isLSTM ? b * h : 0)
     dx = buffer(t * b * e)
     allocations = owned
+    byteCount = bytes
     tokens = .allocate(capacity: t * b)
     tokens.initialize(repeating: 0, count: t * b)
     targets = .allocate(capacity: t * b)

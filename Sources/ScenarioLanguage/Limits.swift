@@ -49,7 +49,8 @@ public enum Limits {
   public static let checkedSweepPoints = 4096
 }
 
-func formatBytes(_ bytes: Double) -> String {
+/// `512 bytes`, `3.1 GiB`.
+public func formatBytes(_ bytes: Double) -> String {
   let units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
   var value = bytes
   var unit = 0

@@ -16,12 +16,39 @@ public struct CheckResult: Sendable {
   public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
 }
 
+/// What the simulator can tell of a run before it starts, asked by `check` for every checked
+/// sweep point of a scenario without errors (the language itself does not model the simulator).
+public protocol RunModel: Sendable {
+  /// The problems a run of `spec` would have; empty when it can run.
+  func problems(of spec: RunSpec) -> [RunProblem]
+}
+
+/// A problem that `RunModel` found: an error at the `model` statement (the run's network and
+/// batch are what it is about).
+public struct RunProblem: Sendable, Equatable {
+  public var code: DiagnosticCode
+  public var message: String
+  public var notes: [String]
+  public var help: String?
+
+  public init(code: DiagnosticCode, message: String, notes: [String] = [], help: String? = nil) {
+    self.code = code
+    self.message = message
+    self.notes = notes
+    self.help = help
+  }
+}
+
 public enum ScenarioChecker {
   /// Checks a scenario file. Never traps, whatever the input.
   /// - Parameter overrides: `--set NAME=VALUE` values; each replaces a `let` value and fixes a
   ///   swept parameter to that one value. Names that are not parameters are ignored here (see
   ///   `Scenario.parameters` to report them).
-  public static func check(_ source: SourceFile, overrides: [String: Double] = [:]) -> CheckResult {
+  /// - Parameter model: the simulator's model of a run; without it nothing that needs the
+  ///   simulator (the memory a run needs) is checked.
+  public static func check(
+    _ source: SourceFile, overrides: [String: Double] = [:], model: (any RunModel)? = nil
+  ) -> CheckResult {
     var diagnostics = DiagnosticSink()
     if let location = source.firstInvalidByte {
       diagnostics.add(
@@ -31,7 +58,18 @@ public enum ScenarioChecker {
     let tokens = Lexer.tokenize(source, into: &diagnostics)
     let statements = Parser.parse(tokens, into: &diagnostics)
     let syntax = DirectiveParser.parse(statements, into: &diagnostics)
-    let scenario = Validator.validate(syntax, source: source, overrides: overrides, into: &diagnostics)
+    var scenario = Validator.validate(syntax, source: source, overrides: overrides, into: &diagnostics)
+    if let model, let checked = scenario, let statement = syntax.model, !diagnostics.hasErrors {
+      var seen = Set<String>()
+      for point in checked.sweepPoints.prefix(Limits.checkedSweepPoints) {
+        for problem in model.problems(of: checked.resolved(at: point)) where seen.insert(problem.message).inserted {
+          let at = point.assignments.isEmpty ? [] : ["at the sweep point \(point)"]
+          diagnostics.add(
+            Diagnostic(problem.code, problem.message, at: statement.range, notes: problem.notes + at, help: problem.help))
+        }
+      }
+      if diagnostics.hasErrors { scenario = nil }
+    }
     var ordered = diagnostics.diagnostics
     // The cap note stays last; everything else in source order.
     let cap = ordered.last?.code == .tooManyErrors ? ordered.removeLast() : nil
@@ -43,9 +81,10 @@ public enum ScenarioChecker {
   }
 
   /// Checks scenario text (for tests and tools); `name` is the file name diagnostics show.
-  public static func check(text: String, name: String = "scenario.taboo", overrides: [String: Double] = [:])
-    -> CheckResult
-  {
-    check(SourceFile(name: name, text: text), overrides: overrides)
+  public static func check(
+    text: String, name: String = "scenario.taboo", overrides: [String: Double] = [:],
+    model: (any RunModel)? = nil
+  ) -> CheckResult {
+    check(SourceFile(name: name, text: text), overrides: overrides, model: model)
   }
 }

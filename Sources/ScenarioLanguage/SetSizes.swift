@@ -27,32 +27,32 @@ public struct SetSizeBounds: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// A set as the static analysis sees it: size bounds and known inclusions and exclusions.
-struct AbstractSet {
-  var size: SetSizeBounds
+package struct AbstractSet {
+  package var size: SetSizeBounds
   /// The name of the set when the value is exactly a named set (`all`, `wrong`, `train`).
-  var identity: String?
+  package var identity: String?
   /// Names of sets known to contain this one (its own identity included).
-  var supersets: Set<String>
+  package var supersets: Set<String>
   /// Names of sets known to share no item with this one.
-  var disjoint: Set<String>
+  package var disjoint: Set<String>
 
-  func isSubset(of other: AbstractSet) -> Bool {
+  package func isSubset(of other: AbstractSet) -> Bool {
     guard let identity = other.identity else { return false }
     return supersets.contains(identity)
   }
 
-  func isDisjoint(from other: AbstractSet) -> Bool {
+  package func isDisjoint(from other: AbstractSet) -> Bool {
     !disjoint.isDisjoint(with: other.supersets) || !other.disjoint.isDisjoint(with: supersets)
   }
 }
 
 /// Evaluates set expressions abstractly for one world.
-struct SetSizeAnalysis {
-  let items: Int
-  let wrong: SetSizeBounds
-  private(set) var named: [String: AbstractSet] = [:]
+package struct SetSizeAnalysis {
+  package let items: Int
+  package let wrong: SetSizeBounds
+  package private(set) var named: [String: AbstractSet] = [:]
 
-  init(world: WorldSpec) {
+  package init(world: WorldSpec) {
     items = world.items
     switch world.convention {
     case nil: wrong = SetSizeBounds(exactly: 0)
@@ -75,14 +75,14 @@ struct SetSizeAnalysis {
   }
 
   /// Records the value of a defined set.
-  mutating func define(_ name: String, _ value: AbstractSet) {
+  package mutating func define(_ name: String, _ value: AbstractSet) {
     var value = value
     value.identity = name
     value.supersets.insert(name)
     named[name] = value
   }
 
-  func value(of expression: SetExpression) -> AbstractSet {
+  package func value(of expression: SetExpression) -> AbstractSet {
     switch expression {
     case .all:
       return AbstractSet(
@@ -138,7 +138,7 @@ struct SetSizeAnalysis {
     SetExpression.sampleSize(fraction, of: size)
   }
 
-  func union(_ a: AbstractSet, _ b: AbstractSet) -> AbstractSet {
+  package func union(_ a: AbstractSet, _ b: AbstractSet) -> AbstractSet {
     if a.isSubset(of: b) { return b }
     if b.isSubset(of: a) { return a }
     let most = min(items, a.size.most + b.size.most)
@@ -148,7 +148,7 @@ struct SetSizeAnalysis {
       supersets: a.supersets.intersection(b.supersets), disjoint: a.disjoint.intersection(b.disjoint))
   }
 
-  func difference(_ a: AbstractSet, _ b: AbstractSet) -> AbstractSet {
+  package func difference(_ a: AbstractSet, _ b: AbstractSet) -> AbstractSet {
     var result = a
     result.identity = nil
     if a.isSubset(of: b) {
@@ -164,7 +164,7 @@ struct SetSizeAnalysis {
     return result
   }
 
-  func intersection(_ a: AbstractSet, _ b: AbstractSet) -> AbstractSet {
+  package func intersection(_ a: AbstractSet, _ b: AbstractSet) -> AbstractSet {
     var size: SetSizeBounds
     if a.isDisjoint(from: b) {
       size = SetSizeBounds(exactly: 0)

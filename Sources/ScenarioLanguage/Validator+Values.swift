@@ -1,6 +1,7 @@
 // The value checks, run at every sweep point (up to `Limits.checkedSweepPoints`): each number
 // against its rule, then what needs several numbers at once: item counts, set sizes and
-// samples, the size of the expanded schedule, and the memory a run needs.
+// samples and the size of the expanded schedule. What a run needs of the machine (its memory) is
+// the simulator's to say: `RunModel`, asked by `ScenarioChecker`.
 
 import Specification
 
@@ -113,7 +114,6 @@ extension Validator {
       analysis.define(name, value)
     }
     checkSchedule(values, &seen)
-    checkMemory(resolvedWorld, analysis, values, &seen)
   }
 
   private func pointNote(_ values: [String: Double]) -> [String] {
@@ -337,48 +337,6 @@ extension Validator {
           "probes every \(formatNumber(every)) steps, but no phase is longer than \(formatNumber(longest)) steps",
           at: probe.every.range, notes: pointNote(values),
           help: "probe more often, or rely on the probes at phase boundaries"), &seen)
-    }
-  }
-
-  private mutating func checkMemory(
-    _ world: WorldSpec, _ analysis: SetSizeAnalysis, _ values: [String: Double],
-    _ seen: inout Set<String>
-  ) {
-    guard let modelSpec = model, let entry = syntax.model else { return }
-    let model = modelSpec.resolved(values)
-    let globalBatch = training.batch?.resolved(values) ?? Defaults.training.batch
-    var window: Int? = nil
-    if case .stream(let w) = context { window = wholeNumber(w.value(values)) }
-    var batch = 1
-    for (_, phase) in phasePairs {
-      var union = 0
-      for stream in phase.streams {
-        let size: Int
-        switch stream.set {
-        case "all": size = world.items
-        case "wrong": size = analysis.value(of: .wrong).size.most
-        default: size = analysis.named[stream.set]?.size.most ?? world.items
-        }
-        union = min(union + size, Int.max / 4)
-      }
-      let phaseBatch = phase.overrides.batch?.resolved(values) ?? globalBatch
-      switch phaseBatch {
-      case .all: batch = max(batch, union)
-      // In stream mode the batch is the number of lanes, which the union does not bound.
-      case .size(let n): batch = max(batch, window == nil ? min(n, max(union, 1)) : n)
-      }
-    }
-    let shape = NetworkShape(model: model, world: world, context: window.map { .stream(window: $0) } ?? .reset)
-    let estimate = MemoryEstimate(
-      shape: shape, sequenceLength: world.sequenceLength, batch: batch, items: world.items, window: window)
-    if estimate.totalBytes > Double(Limits.memoryBytes) {
-      report(
-        Diagnostic(
-          .memoryLimit,
-          "a run would need about \(formatBytes(estimate.totalBytes)) of memory, above the limit of \(formatBytes(Double(Limits.memoryBytes)))",
-          at: entry.range, notes: ["estimate: \(estimate.summary)"] + pointNote(values),
-          help: "use a smaller batch ('batch 256'), a smaller model, fewer items or a shorter stream window"),
-        &seen)
     }
   }
 }

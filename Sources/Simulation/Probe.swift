@@ -33,6 +33,10 @@ struct Prober {
   private var buffers: BatchBuffers
   let chunk: Int
 
+  /// Items evaluated per forward pass: at most 512, at most every item with and without
+  /// password.
+  static func chunkSize(items: Int) -> Int { max(1, min(512, 2 * items)) }
+
   init(plan: RunPlan, chunk: Int) {
     self.plan = plan
     self.chunk = chunk

@@ -37,7 +37,7 @@ public struct Trainer {
   package func execute(
     cancelled: () -> Bool = { false }, phaseStarted: (String) -> Void = { _ in }
   ) throws(RunInterruption) -> (
-    record: RunRecord, parametersAfterPhase: [[Float]], probeSeconds: Double
+    record: RunRecord, parametersAfterPhase: [[Float]], probeSeconds: Double, allocatedBytes: Int
   ) {
     let started = Date()
     let world = plan.world
@@ -48,16 +48,14 @@ public struct Trainer {
     // Every phase's examples, and the workspace capacity their batches and the probes need.
     let phaseExamples = plan.phases.map(examples(of:))
     let unions = phaseExamples.map(\.examples)
-    let probeChunk = min(512, 2 * world.items.count)
+    let probeChunk = Prober.chunkSize(items: world.items.count)
     var stream: StreamLanes? = nil
     var lanesOfPhase: [Int] = []
     let capacity: Int
     if let window = plan.window {
       // Stream mode: the phase's `batch` is its number of lanes; frozen phases keep the lanes.
-      var lanes = 0
-      for (phase, union) in zip(plan.phases, unions) {
-        if !phase.frozen || lanes == 0 { lanes = max(1, phase.training.batch.size ?? union.count) }
-        lanesOfPhase.append(lanes)
+      lanesOfPhase = plan.spec.laneSources.map { source in
+        max(1, plan.phases[source].training.batch.size ?? unions[source].count)
       }
       stream = StreamLanes(plan: plan, window: window, maxLanes: lanesOfPhase.max() ?? 1)
       capacity = max(probeChunk, 1)
@@ -134,7 +132,7 @@ public struct Trainer {
       // Examples per step: a batch, or in stream mode a window in every lane.
       let perStep = stream.map { $0.window * $0.lanes }
         ?? max(1, min(settings.batch.size ?? union.count, union.count))
-      let stepsPerEpoch = union.isEmpty ? 1 : (union.count + perStep - 1) / perStep
+      let stepsPerEpoch = ScheduleAccounting.stepsPerEpoch(union: union.count, perStep: perStep)
       var limit = 0, trialCount = 0
       var stopsAtCriterion = false
       let length = plan.lengths[index]
@@ -258,7 +256,12 @@ public struct Trainer {
              SetRecord(name: "wrong", size: world.wrong.count)]
         + plan.sets.map { SetRecord(name: $0.name, size: $0.items.count) },
       trials: trials)
-    return (record, snapshots, probeSeconds)
+    // What the memory estimate models: the workspaces, and the parameters with their gradient and
+    // the largest optimizer state (Adam: two moments).
+    let moments = plan.phases.contains { $0.training.optimizer == .adam } ? 2 : 1
+    let allocated = workspace.byteCount + (stream?.workspace.byteCount ?? 0)
+      + 4 * network.layout.count * (2 + moments)
+    return (record, snapshots, probeSeconds, allocated)
   }
 
   /// The union of a phase's streams, in a canonical order (streams in file order, items sorted),

@@ -2,6 +2,7 @@
 
 import Foundation
 import ScenarioLanguage
+import Simulation
 
 struct CheckCommand: Command {
   let spec = CommandSpec(
@@ -47,7 +48,7 @@ struct CheckCommand: Command {
       case .success(let file):
         source = file
       }
-      let result = ScenarioChecker.check(source)
+      let result = ScenarioChecker.check(source, model: StaticModel())
       invalid = invalid || result.hasErrors
       if json {
         for diagnostic in result.diagnostics { console.out(JSONLine.diagnostic(diagnostic, file: path)) }

@@ -53,7 +53,7 @@ struct ExplainCommand: Command {
       source = file
     }
     let renderer = DiagnosticRenderer(colors: console.errorColors)
-    var result = ScenarioChecker.check(source)
+    var result = ScenarioChecker.check(source, model: StaticModel())
     guard let plain = result.scenario else {
       console.error(renderer.render(result.diagnostics, in: source) + "\n")
       console.error(
@@ -79,7 +79,7 @@ struct ExplainCommand: Command {
       console.usageError(error)
       return .usage
     }
-    if !overrides.isEmpty { result = ScenarioChecker.check(source, overrides: overrides) }
+    if !overrides.isEmpty { result = ScenarioChecker.check(source, overrides: overrides, model: StaticModel()) }
     if !result.diagnostics.isEmpty {
       console.error(renderer.render(result.diagnostics, in: source) + "\n")
     }

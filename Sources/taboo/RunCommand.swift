@@ -152,7 +152,7 @@ struct RunCommand: Command {
       console.error("error: '\(path)' has \(CheckCommand.summary(errors: result.errors.count, warnings: result.warnings.count)); nothing was run")
       return true
     }
-    var result = ScenarioChecker.check(source)
+    var result = ScenarioChecker.check(source, model: StaticModel())
     guard let plain = result.scenario else {
       _ = refuse(result)
       return nil
@@ -164,7 +164,7 @@ struct RunCommand: Command {
       console.usageError(UsageError(error.message, help: error.help))
       return (nil, source.text, [:], true)
     }
-    if !overrides.isEmpty { result = ScenarioChecker.check(source, overrides: overrides) }
+    if !overrides.isEmpty { result = ScenarioChecker.check(source, overrides: overrides, model: StaticModel()) }
     if refuse(result) { return nil }
     return (result.scenario, source.text, overrides, false)
   }

@@ -219,3 +219,23 @@ func makeSocket(at path: String) -> Bool {
   }
   return result == 0
 }
+
+/// The memory a run needs is the simulator's to estimate (`StaticModel`); `taboo check` asks it,
+/// so these fixtures, whose expectations are written inside them, run through the CLI.
+@Suite("taboo check: the simulator's memory estimate")
+struct MemoryCheckTests {
+  @Test("a run that would not fit in memory is error E050 at the model", arguments: [
+    "E050-memory.taboo", "E050-memory-batch.taboo", "E050-stream-lanes-beyond-items.taboo",
+  ])
+  func memory(_ name: String) throws {
+    let path = Taboo.repositoryRoot.appendingPathComponent("Tests/CLITests/Fixtures").appendingPathComponent(name).path
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    let expected = try #require(text.split(separator: "\n").first { $0.hasPrefix("# expect-error:") })
+    let parts = expected.split(separator: " ")  // "#", "expect-error:", "6:1", "E050"
+    let output = try Taboo.run(["check", path])
+    #expect(output.status == 65)
+    #expect(output.stderr.contains("error[\(parts[3])]"), "\(output.stderr)")
+    #expect(output.stderr.contains("\(name):\(parts[2])"), "\(output.stderr)")
+    #expect(output.stderr.contains("above the limit of 4 GiB"), "\(output.stderr)")
+  }
+}

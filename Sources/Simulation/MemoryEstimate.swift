@@ -3,6 +3,7 @@
 // throughout (4 bytes). Shapes: B batch, T time steps, E embedding, H hidden, G gate blocks
 // (Elman 1, GRU 3, LSTM 4), V input tokens, C classes.
 
+import ScenarioLanguage
 import Specification
 
 /// The memory one run needs, by part.
@@ -33,6 +34,7 @@ public struct MemoryEstimate: Sendable, Equatable {
     let h = Double(shape.hidden)
     let e = Double(shape.inputSize)
     let c = Double(shape.classes)
+    let v = Double(shape.vocabulary)
     let count = Double(shape.parameterCount)
     parameterCount = Int(min(count, 9e18))
     // weights, gradients, and two optimizer moments
@@ -41,11 +43,17 @@ public struct MemoryEstimate: Sendable, Equatable {
     let steps = window.map { Double($0) * (t + 1) } ?? t
     timeSteps = Int(min(steps, 9e18))
     self.batch = batch
-    // per (example, step): embedding and its gradient 2E, gate pre-activations, activations and
+    // per (row, step): embedding and its gradient 2E, gate pre-activations, activations and
     // their gradients 4GH, hidden (and cell) state and gradients 4H, logits, softmax and their
-    // gradient 3C
+    // gradient 3C; per workspace, the token projections and their gradients 2·V·GH.
     let perPosition = 2 * e + 4 * g * h + 4 * h + 3 * c
-    activationBytes = Double(batch) * steps * perPosition * 4
+    let perWorkspace = 2 * v * g * h + 4 * g * h
+    // The trainer's workspaces: the batch's (at least a probe chunk) over T steps; in stream
+    // mode a probe chunk over T and the lanes over a window of W examples.
+    let probeRows = Double(Prober.chunkSize(items: items))
+    let positions =
+      window == nil ? max(Double(batch), probeRows) * t : probeRows * t + Double(batch) * steps
+    activationBytes = (positions * perPosition + (window == nil ? 1 : 2) * perWorkspace) * 4
     dataBytes = Double(items) * 2 * (t + t) * 4
   }
 
@@ -54,5 +62,44 @@ public struct MemoryEstimate: Sendable, Equatable {
     "\(formatBytes(totalBytes)) (parameters and optimizer \(formatBytes(parameterBytes)), "
       + "activations \(formatBytes(activationBytes)) for a batch of \(batch) × \(timeSteps) steps, "
       + "data \(formatBytes(dataBytes)))"
+  }
+}
+
+extension MemoryEstimate {
+  /// The estimate for a run of `spec`: its network, and the largest batch any phase can take
+  /// (`batch all`: the most examples its union can have; in stream mode `batch N` is N lanes,
+  /// which the union does not bound), from the set sizes the language can tell before a draw.
+  public init(spec: RunSpec) {
+    let sizes = Dictionary(spec.staticSetSizes.map { ($0.name, $0.size.most) }, uniquingKeysWith: { _, b in b })
+    var batch = 1
+    for phase in spec.phases {
+      var union = 0
+      for stream in phase.streams { union = min(union + (sizes[stream.set] ?? spec.world.items), Int.max / 4) }
+      switch phase.training.batch {
+      case .all: batch = max(batch, union)
+      case .size(let n): batch = max(batch, spec.context.window == nil ? min(n, max(union, 1)) : n)
+      }
+    }
+    self.init(
+      shape: spec.networkShape, sequenceLength: spec.world.sequenceLength, batch: batch, items: spec.world.items,
+      window: spec.context.window)
+  }
+}
+
+/// The simulator's model of a run for `taboo check`: a run must fit in `Limits.memoryBytes`.
+public struct StaticModel: RunModel {
+  public init() {}
+
+  public func problems(of spec: RunSpec) -> [RunProblem] {
+    let estimate = MemoryEstimate(spec: spec)
+    guard estimate.totalBytes > Double(Limits.memoryBytes) else { return [] }
+    return [
+      RunProblem(
+        code: .memoryLimit,
+        message: "a run would need about \(formatBytes(estimate.totalBytes)) of memory, above the limit of "
+          + formatBytes(Double(Limits.memoryBytes)),
+        notes: ["estimate: \(estimate.summary)"],
+        help: "use a smaller batch ('batch 256'), a smaller model, fewer items or a shorter stream window")
+    ]
   }
 }

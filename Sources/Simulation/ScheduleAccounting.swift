@@ -4,8 +4,11 @@
 // pass possibly smaller; `N steps` take batches in the same order, pass after pass.
 // In `context stream W` a step presents a window of W examples in each of `batch` lanes (all of
 // them full: the order wraps into the next pass), so it takes batch·W examples, and a frozen
-// phase of N trials presents N examples in each lane.
+// phase of N trials presents N examples in each lane. These are the trainer's own rules: it calls
+// `stepsPerEpoch` and `RunSpec.laneSources` too, and a test runs every shipped scenario and
+// compares what this predicts with what each run did.
 
+import ScenarioLanguage
 import Specification
 
 /// The step and example counts of one run.
@@ -43,18 +46,20 @@ public struct ScheduleAccounting: Sendable, Equatable {
       name == "wrong" ? wrong : analysis.value(of: name == "all" ? .all : .named(name))
     }
 
-    let window: Int? = if case .stream(let w) = scenario.context { w } else { nil }
+    let window = scenario.context.window
     var phases: [PhaseCounts] = []
-    var lanes: Int? = nil
     var steps = (0, 0)
     var examples = (0, 0)
-    for phase in scenario.phases {
-      let union = ScheduleAccounting.union(phase.streams, value: value, analysis: analysis)
-      let batch: Int? = if case .size(let n) = phase.training.batch { n } else { nil }
+    let unions = scenario.phases.map { ScheduleAccounting.union($0.streams, value: value, analysis: analysis) }
+    let laneSources = scenario.laneSources
+    for (index, phase) in scenario.phases.enumerated() {
+      let union = unions[index]
+      let batch = phase.training.batch.size
       let counts: PhaseCounts
       if let window {
-        // Lanes: the phase's batch (the union for `batch all`); frozen phases keep the lanes.
-        if !phase.frozen || lanes == nil { lanes = batch }
+        let source = laneSources[index]
+        let lanes = scenario.phases[source].training.batch.size.map { SetSizeBounds(exactly: $0) }
+          ?? SetSizeBounds(fewest: max(unions[source].fewest, 1), most: max(unions[source].most, 1))
         counts = ScheduleAccounting.streamCounts(phase, union: union, lanes: lanes, window: window)
       } else {
         counts = ScheduleAccounting.counts(phase, union: union, batch: batch)
@@ -129,12 +134,11 @@ public struct ScheduleAccounting: Sendable, Equatable {
     return finished(phase, union: union, steps: steps, examples: examples)
   }
 
-  /// A phase in `context stream W`: `lanes` streams (nil: as many as the union has examples).
-  static func streamCounts(_ phase: PhaseSpec, union: SetSizeBounds, lanes: Int?, window: Int)
+  /// A phase in `context stream W` with `lanes` streams side by side.
+  static func streamCounts(_ phase: PhaseSpec, union: SetSizeBounds, lanes: SetSizeBounds, window: Int)
     -> PhaseCounts
   {
     let length = phase.length.bounds
-    let lanes = lanes.map { SetSizeBounds(exactly: $0) } ?? SetSizeBounds(fewest: max(union.fewest, 1), most: max(union.most, 1))
     var steps = SetSizeBounds(exactly: 0)
     var examples: SetSizeBounds
     switch phase.length.unit {
@@ -144,7 +148,7 @@ public struct ScheduleAccounting: Sendable, Equatable {
         fewest: saturatingMultiply(length.lowerBound, saturatingMultiply(lanes.fewest, window)),
         most: saturatingMultiply(length.upperBound, saturatingMultiply(lanes.most, window)))
     case .epochs:
-      func perEpoch(_ u: Int, _ l: Int) -> Int { max(1, (u + l * window - 1) / (l * window)) }
+      func perEpoch(_ u: Int, _ l: Int) -> Int { stepsPerEpoch(union: u, perStep: l * window) }
       steps = SetSizeBounds(
         fewest: saturatingMultiply(length.lowerBound, perEpoch(max(union.fewest, 1), lanes.most)),
         most: saturatingMultiply(length.upperBound, perEpoch(max(union.most, 1), lanes.fewest)))
@@ -190,8 +194,13 @@ public struct ScheduleAccounting: Sendable, Equatable {
   /// ⌈union / batch⌉ (1 for an empty union, which a valid scenario never has).
   public static func stepsPerEpoch(union: Int, batch: Int?) -> Int {
     guard union > 0 else { return 1 }
-    let b = min(batch ?? union, union)
-    return (union + b - 1) / b
+    return stepsPerEpoch(union: union, perStep: min(batch ?? union, union))
+  }
+
+  /// ⌈union / perStep⌉, at least 1: the steps of one pass when each step takes `perStep`
+  /// examples (a batch, or in stream mode a window in every lane). The trainer's rule.
+  public static func stepsPerEpoch(union: Int, perStep: Int) -> Int {
+    max(1, (union + perStep - 1) / max(perStep, 1))
   }
 
   /// Examples seen in `steps` steps: whole passes over the union, then full batches.
@@ -211,4 +220,18 @@ func saturatingAdd(_ a: Int, _ b: Int) -> Int {
 func saturatingMultiply(_ a: Int, _ b: Int) -> Int {
   let (product, overflow) = a.multipliedReportingOverflow(by: b)
   return overflow ? Int.max : product
+}
+
+extension RunSpec {
+  /// Stream mode's lanes rule (docs/design.md §5), for the trainer and the accounting alike: a
+  /// phase runs `batch` lanes (`batch all`: as many as its union has examples), except that a
+  /// frozen phase keeps the lanes of the phase before it. For each phase, the index of the phase
+  /// whose batch and union set its lanes.
+  public var laneSources: [Int] {
+    var sources: [Int] = []
+    for (index, phase) in phases.enumerated() {
+      sources.append(phase.frozen && index > 0 ? sources[index - 1] : index)
+    }
+    return sources
+  }
 }
