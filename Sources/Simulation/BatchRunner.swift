@@ -46,10 +46,12 @@ public final class BatchRunner: Sendable {
 
   /// Executes every job on `threads` threads. `deliver` runs on the calling thread for each
   /// result as it arrives; `tick` runs there about once a second (for progress lines). When
-  /// `cancelled` turns true, runs in flight are abandoned and `run` returns once every worker has
-  /// stopped; nothing is delivered for abandoned runs.
+  /// `stopping` turns true no new run starts, and the runs in flight finish and are delivered;
+  /// when `abandoning` turns true the runs in flight are abandoned too (nothing is delivered for
+  /// them). `run` returns once every worker has stopped.
   public func run(
-    _ jobs: [BatchJob], cancelled: @escaping @Sendable () -> Bool,
+    _ jobs: [BatchJob], stopping: @escaping @Sendable () -> Bool,
+    abandoning: @escaping @Sendable () -> Bool,
     deliver: (BatchOutcome) -> Void, tick: () -> Void = {}
   ) {
     let mailbox = Mutex<[BatchOutcome?]>([])  // nil marks a worker that stopped
@@ -58,12 +60,12 @@ public final class BatchRunner: Sendable {
     let workers = min(threads, max(jobs.count, 1))
     for worker in 0..<workers {
       let thread = Thread { [self] in
-        while !cancelled() {
+        while !stopping() && !abandoning() {
           let index = next.add(1, ordering: .relaxed).oldValue
           guard index < jobs.count else { break }
           let job = jobs[index]
           status.withLock { $0[worker] = WorkerStatus(key: job.key, phase: "starting") }
-          let outcome = Self.execute(job, cancelled: cancelled) { phase in
+          let outcome = Self.execute(job, cancelled: abandoning) { phase in
             status.withLock { $0[worker]?.phase = phase }
           }
           if let outcome {

@@ -16,6 +16,7 @@ enum ExitCode: Int32 {
   case badScenario = 65
   /// 128 + SIGINT: stopped by Ctrl-C.
   case interrupted = 130
+  case terminated = 143
 }
 
 /// One `--name` option of a command.

@@ -1,5 +1,6 @@
 // `taboo run FILE`: every sweep point times every seed, in parallel, into one SQLite database;
-// resumable (complete runs are skipped), interruptible (Ctrl-C stops after the runs in flight),
+// resumable (complete runs are skipped), interruptible (the first Ctrl-C or SIGTERM finishes and
+// stores the runs in flight, a second Ctrl-C or the end of the grace period stops at once),
 // deterministic whatever the number of threads.
 
 import Foundation
@@ -10,6 +11,7 @@ import Output
 import Store
 import ScenarioLanguage
 import Simulation
+import Specification
 import Synchronization
 
 struct RunCommand: Command {
@@ -23,11 +25,18 @@ struct RunCommand: Command {
       OptionSpec(name: "set", value: "NAME=VALUE", help: "Fix a parameter (a `let` or a swept one) to one value.", repeatable: true),
       OptionSpec(name: "db", value: "PATH", help: "The results database (default: runs/<scenario file name>.sqlite)."),
       OptionSpec(name: "shard", value: "I/N", help: "Run only the I-th of N deterministic slices of the batch (for job arrays)."),
+      OptionSpec(name: "grace", value: "SECONDS", help: "After SIGTERM, how long the runs in flight may take to finish and be stored (default 30)."),
     ],
     discussion: """
       Running the same command again resumes: runs already in the database are skipped. A database
       holding another scenario's results is refused. Shards written to separate databases are
       combined with `taboo merge`.
+
+      SIGNALS:
+        Ctrl-C (SIGINT)  no new run starts; the runs in flight finish and are stored. A second
+                         Ctrl-C quits at once (finished runs are kept; the database stays sound).
+        SIGTERM          the same, for at most --grace seconds (default 30, as schedulers give
+                         before killing a job); then the runs still in flight are abandoned.
 
       EXIT CODES:
         0    every run finished (complete or diverged)
@@ -35,6 +44,7 @@ struct RunCommand: Command {
         64   the command line is wrong
         65   the scenario has errors
         130  interrupted (Ctrl-C); run the same command to resume
+        143  terminated (SIGTERM); run the same command to resume
       """)
 
   func run(_ arguments: ParsedArguments, _ console: Console) -> ExitCode {
@@ -73,13 +83,15 @@ struct RunCommand: Command {
       + (skipped > 0 ? ", \(skipped) already in \(dbPath)" : "")
       + (pending.isEmpty ? "" : "; running \(pending.count) on \(threads) thread\(threads == 1 ? "" : "s")"))
 
-    let interrupt = Interrupt.install(console)
+    let interrupt = Interrupt.install(console, grace: options.grace, inFlight: threads)
     let progress = Progress(total: pending.count, console: console)
     let runner = BatchRunner(threads: threads)
     var written = 0, diverged = 0, failures: [String] = []
     var runSeconds = 0.0, probeSeconds = 0.0, storeSeconds = 0.0
     var storeError: String? = nil
-    runner.run(pending, cancelled: { interrupt.requested }, deliver: { outcome in
+    runner.run(
+      pending, stopping: { interrupt.stopping }, abandoning: { interrupt.abandoning },
+      deliver: { outcome in
       switch outcome {
       case .finished(let record, let probing):
         do {
@@ -95,7 +107,7 @@ struct RunCommand: Command {
           }
         } catch {
           storeError = "\(error)"
-          interrupt.request()
+          interrupt.abandon()
         }
       case .failed(let key, let message):
         failures.append("seed \(key.seed)\(label(key)): \(message)")
@@ -110,10 +122,11 @@ struct RunCommand: Command {
       return .failure
     }
     let complete = skipped + written
-    if interrupt.requested {
-      console.error("interrupted: \(complete) of \(jobs.count) runs are in \(dbPath); "
-        + "run the same command to resume.")
-      return .interrupted
+    if interrupt.stopping {
+      let what = interrupt.terminated ? "terminated" : "interrupted"
+      console.error("\(what): \(written) run\(written == 1 ? "" : "s") written, \(complete) of \(jobs.count) "
+        + "runs are in \(dbPath); run the same command to resume.")
+      return interrupt.terminated ? .terminated : .interrupted
     }
     console.error("taboo: \(written) run\(written == 1 ? "" : "s") written"
       + (diverged > 0 ? " (\(diverged) diverged)" : "") + " in \(progress.elapsedText)"
@@ -176,6 +189,8 @@ struct RunCommand: Command {
     var overrides: [String: Double] = [:]
     var db: String?
     var shard: (Int, Int)?
+    /// Seconds the runs in flight may take after SIGTERM.
+    var grace: Double = 30
 
     init(_ arguments: ParsedArguments, cores: Int) throws(UsageError) {
       if let text = arguments.value("jobs") {
@@ -190,6 +205,12 @@ struct RunCommand: Command {
         seeds = try Self.seeds(text)
       }
       db = arguments.value("db")
+      if let text = arguments.value("grace") {
+        guard let seconds = Double(text), seconds >= 0, seconds <= 86_400 else {
+          throw UsageError("--grace wants seconds from 0 to 86400, e.g. --grace 30, not '\(text)'")
+        }
+        grace = seconds
+      }
       if let text = arguments.value("shard") {
         let parts = text.split(separator: "/").map { Int($0) }
         guard parts.count == 2, let i = parts[0], let n = parts[1], n >= 1, i >= 1, i <= n else {
@@ -211,27 +232,54 @@ struct RunCommand: Command {
   }
 }
 
-/// Ctrl-C: the first asks the batch to stop after the runs in flight; the second quits at once.
-/// `@unchecked`: the signal source is set once, in `install`, before the value is shared.
+/// Ctrl-C and SIGTERM. The first Ctrl-C (or a SIGTERM) stops new runs from starting and lets
+/// the runs in flight finish and be stored; a second Ctrl-C quits at once, and after a SIGTERM
+/// the runs still in flight are abandoned when the grace period ends. Nothing half-written can
+/// result: each run is stored in one transaction.
+/// `@unchecked`: the signal sources and the timer are set once, in `install`, before sharing.
 final class Interrupt: @unchecked Sendable {
-  private let flag = Atomic<Bool>(false)
-  private var source: DispatchSourceSignal?
+  /// 0 running, 1 finishing the runs in flight, 2 abandoning them.
+  private let state = Atomic<Int>(0)
+  private let sigterm = Atomic<Bool>(false)
+  private var sources: [DispatchSourceSignal] = []
+  private var timer: DispatchSourceTimer?
 
-  var requested: Bool { flag.load(ordering: .relaxed) }
-  func request() { flag.store(true, ordering: .relaxed) }
+  var stopping: Bool { state.load(ordering: .relaxed) >= 1 }
+  var abandoning: Bool { state.load(ordering: .relaxed) >= 2 }
+  var terminated: Bool { sigterm.load(ordering: .relaxed) }
+  func abandon() { state.store(2, ordering: .relaxed) }
 
-  static func install(_ console: Console) -> Interrupt {
+  static func install(_ console: Console, grace: Double, inFlight: Int) -> Interrupt {
     let interrupt = Interrupt()
+    let runs = inFlight == 1 ? "the run in flight" : "the runs in flight"
     signal(SIGINT, SIG_IGN)
-    let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-    source.setEventHandler {
-      if interrupt.requested { _exit(130) }
-      interrupt.request()
-      console.error("\ninterrupt: stopping; runs in flight are abandoned, finished runs are kept "
-        + "(Ctrl-C again to quit at once)")
+    signal(SIGTERM, SIG_IGN)
+    let int = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+    int.setEventHandler {
+      if interrupt.stopping { _exit(interrupt.terminated ? 143 : 130) }
+      interrupt.state.store(1, ordering: .relaxed)
+      console.error("\ninterrupt: no new run starts; finishing and storing \(runs) (Ctrl-C again to quit at "
+        + "once; finished runs are kept)")
     }
-    source.resume()
-    interrupt.source = source
+    let term = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
+    term.setEventHandler {
+      guard !interrupt.sigterm.exchange(true, ordering: .relaxed) else { return }
+      interrupt.state.store(max(1, interrupt.state.load(ordering: .relaxed)), ordering: .relaxed)
+      console.error("\nterminate: no new run starts; finishing and storing \(runs) for at most "
+        + "\(formatNumber(grace)) s (--grace)")
+      let timer = DispatchSource.makeTimerSource(queue: .global())
+      timer.schedule(deadline: .now() + grace)
+      timer.setEventHandler {
+        guard !interrupt.abandoning else { return }
+        interrupt.abandon()
+        console.error("terminate: the grace period is over; abandoning \(runs) (finished runs are kept)")
+      }
+      timer.resume()
+      interrupt.timer = timer
+    }
+    int.resume()
+    term.resume()
+    interrupt.sources = [int, term]
     return interrupt
   }
 }

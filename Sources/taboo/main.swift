@@ -46,7 +46,7 @@ func mainUsage() -> String {
   lines.append(contentsOf: [
     "",
     "See 'taboo <command> --help' for a command's arguments and options.",
-    "Exit codes: 0 ok, 1 failure, 64 bad usage, 65 bad scenario, 130 interrupted (run again to resume).",
+    "Exit codes: 0 ok, 1 failure, 64 bad usage, 65 bad scenario, 130 interrupted, 143 terminated (run again to resume).",
   ])
   return lines.joined(separator: "\n")
 }

@@ -85,17 +85,19 @@ struct RunCommandTests {
     #expect(try store.integrityCheck() == "ok")
   }
 
-  @Test("Ctrl-C stops after the runs in flight, says how to resume, and loses nothing")
-  func interrupt() throws {
-    let dir = try TemporaryDirectory()
-    defer { dir.cleanUp() }
-    let db = dir.path("i.sqlite")
-    let arguments = [
-      "run", Taboo.scenario("weak-sample-unlocking.taboo"), "--set", "pretrain_steps=150",
-      "--set", "lock_steps=40", "--set", "drill_epochs=20", "--seeds", "1..8", "--jobs", "2",
-      "--db", db,
-    ]
-    let process = Taboo.start(arguments)
+  static let signalled = [
+    "--set", "pretrain_steps=150", "--set", "lock_steps=40", "--set", "drill_epochs=20", "--seeds", "1..8",
+    "--jobs", "2",
+  ]
+
+  /// Starts a batch of 8 runs on 2 threads, waits until one is stored, sends `signals` (a
+  /// second one after `pause` seconds), and returns the exit status, stderr, the runs stored
+  /// when the first signal went out, and the runs stored at the end.
+  func signalled(_ db: String, _ signals: [Int32], pause: Double = 0.3, extra: [String] = [])
+    throws -> (status: Int32, stderr: String, atSignal: Int, kept: Int)
+  {
+    let process = Taboo.start(
+      ["run", Taboo.scenario("weak-sample-unlocking.taboo"), "--db", db] + Self.signalled + extra)
     let err = Pipe()
     process.standardOutput = FileHandle.nullDevice
     process.standardError = err
@@ -104,16 +106,61 @@ struct RunCommandTests {
     while Date() < deadline, ((try? Store.open(existing: db).runCount()) ?? 0) < 1 {
       Thread.sleep(forTimeInterval: 0.05)
     }
-    kill(process.processIdentifier, SIGINT)
+    let atSignal = try Store.open(existing: db).runCount()
+    for (i, signal) in signals.enumerated() {
+      if i > 0 { Thread.sleep(forTimeInterval: pause) }
+      kill(process.processIdentifier, signal)
+    }
     let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     process.waitUntilExit()
-    #expect(process.terminationStatus == 130, "\(message)")
-    #expect(message.contains("run the same command to resume"), "\(message)")
-    let kept = try Store.open(existing: db).runCount()
-    #expect(kept >= 1 && kept < 8)
-    let resumed = try Taboo.run(arguments)
-    #expect(resumed.status == 0 && resumed.stderr.contains("\(kept) already in"), "\(resumed.stderr)")
+    let store = try Store.open(existing: db)
+    #expect(try store.integrityCheck() == "ok")
+    return (process.terminationStatus, message, atSignal, try store.runCount())
+  }
+
+  @Test("Ctrl-C finishes and stores the runs in flight, says how to resume, and loses nothing")
+  func interrupt() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let db = dir.path("i.sqlite")
+    let r = try signalled(db, [SIGINT])
+    #expect(r.status == 130, "\(r.stderr)")
+    #expect(r.stderr.contains("finishing and storing the runs in flight"), "\(r.stderr)")
+    #expect(r.stderr.contains("run the same command to resume"), "\(r.stderr)")
+    // The runs in flight at the signal were finished and stored; no new one was started.
+    #expect(r.kept > r.atSignal && r.kept <= r.atSignal + 3 && r.kept < 8, "\(r.atSignal) → \(r.kept)")
+    let resumed = try Taboo.run(["run", Taboo.scenario("weak-sample-unlocking.taboo"), "--db", db] + Self.signalled)
+    #expect(resumed.status == 0 && resumed.stderr.contains("\(r.kept) already in"), "\(resumed.stderr)")
     #expect(try Store.open(existing: db).runCount() == 8)
+  }
+
+  @Test("a second Ctrl-C quits at once; the database stays sound")
+  func secondInterrupt() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let r = try signalled(dir.path("ii.sqlite"), [SIGINT, SIGINT], pause: 0.2)
+    #expect(r.status == 130, "\(r.stderr)")
+    #expect(r.kept >= r.atSignal && r.kept < 8)
+  }
+
+  @Test("SIGTERM finishes the runs in flight within the grace period, then exits 143")
+  func terminate() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let r = try signalled(dir.path("t.sqlite"), [SIGTERM])
+    #expect(r.status == 143, "\(r.stderr)")
+    #expect(r.stderr.contains("terminate: no new run starts") && r.stderr.contains("terminated:"), "\(r.stderr)")
+    #expect(r.kept > r.atSignal && r.kept < 8, "\(r.atSignal) → \(r.kept)")
+  }
+
+  @Test("SIGTERM with --grace 0 abandons the runs in flight at once")
+  func terminateWithoutGrace() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let r = try signalled(dir.path("g.sqlite"), [SIGTERM], extra: ["--grace", "0"])
+    #expect(r.status == 143, "\(r.stderr)")
+    #expect(r.stderr.contains("the grace period is over"), "\(r.stderr)")
+    #expect(r.kept <= r.atSignal + 1, "\(r.atSignal) → \(r.kept)")
   }
 
   @Test("shards 1/2 and 2/2 merged equal the unsharded batch")
