@@ -79,7 +79,7 @@ let package = Package(
       name: "NetworksTests", dependencies: ["Networks", "LinearAlgebra", "Randomness", "Specification"],
       resources: [.copy("Golden")]),
     .testTarget(
-      name: "ScenarioLanguageTests", dependencies: ["ScenarioLanguage", "Specification"],
+      name: "ScenarioLanguageTests", dependencies: ["ScenarioLanguage", "Specification", "Randomness"],
       resources: [.copy("Fixtures")]),
     .testTarget(
       name: "SimulationTests",

@@ -51,9 +51,11 @@ public enum ScenarioChecker {
   ) -> CheckResult {
     var diagnostics = DiagnosticSink()
     if let location = source.firstInvalidByte {
+      // One error, not one per garbled character: what follows is not the text the author wrote.
       diagnostics.add(
-        .invalidUTF8, "the file is not valid UTF-8", at: SourceRange(start: location, end: location),
-        help: "save the file as UTF-8")
+        .invalidUTF8, "the file is not valid UTF-8 (the first invalid byte is here)",
+        at: SourceRange(start: location, end: location), help: "save the file as UTF-8")
+      return CheckResult(scenario: nil, diagnostics: diagnostics.diagnostics)
     }
     let tokens = Lexer.tokenize(source, into: &diagnostics)
     let statements = Parser.parse(tokens, into: &diagnostics)

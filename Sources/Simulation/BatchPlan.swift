@@ -55,13 +55,23 @@ public struct BatchPlan: Sendable {
   ///   - scenario: checked with `overrides` applied (a `--set` sweep parameter is no longer
   ///     swept).
   ///   - seeds: instead of the scenario's `seeds`.
-  ///   - overrides: the `--set` values; those of parameters that are not swept are part of every
-  ///     run key, so that results of different settings never pass for each other.
+  ///   - overrides: the `--set` values. Those that change a run are part of every run key, so that
+  ///     results of different settings never pass for each other: a parameter the file sweeps
+  ///     (fixed to one of its points), or a `let` set to another value than the file's. A `--set`
+  ///     to the file's own value changes nothing and maps to the same runs.
+  ///   - unset: the scenario checked without `overrides` (the file's own values).
   ///   - shard: (I, N): only the runs whose position is I−1 modulo N.
-  public init(scenario: Scenario, seeds: [UInt64]? = nil, overrides: [String: Double] = [:], shard: (Int, Int)? = nil) {
+  public init(
+    scenario: Scenario, seeds: [UInt64]? = nil, overrides: [String: Double] = [:], unset: Scenario? = nil,
+    shard: (Int, Int)? = nil
+  ) {
     let swept = Set(scenario.sweeps.map(\.name))
-    let fixed = overrides.filter { !swept.contains($0.key) }.sorted { $0.key < $1.key }
-      .map { ParameterValue(name: $0.key, value: $0.value) }
+    let sweptInFile = Set((unset ?? scenario).sweeps.map(\.name))
+    var own: [String: Double] = [:]
+    for parameter in (unset ?? scenario).parameters { own[parameter.name] = parameter.value }
+    let fixed = overrides.filter { name, value in
+      !swept.contains(name) && (sweptInFile.contains(name) || unset == nil || own[name] != value)
+    }.sorted { $0.key < $1.key }.map { ParameterValue(name: $0.key, value: $0.value) }
     var jobs: [BatchJob] = []
     for point in scenario.sweepPoints {
       let spec = scenario.resolved(at: point)

@@ -65,7 +65,7 @@ public struct TrainingSettings: Sendable, Hashable, Codable {
   /// The numeric settings, in the order `explain` prints them.
   public static let numeric: [NumericSetting] = [
     NumericSetting(
-      word: "lr", what: "the learning rate", minimum: 0, minimumIncluded: false, maximum: 1000,
+      word: "lr", what: "the learning rate", minimum: 0, minimumIncluded: false, maximum: 1e38,
       maximumIncluded: true, onlyWith: nil, keyPath: \.learningRateValue),
     NumericSetting(
       word: "clip", what: "the clipping norm", minimum: 0, minimumIncluded: false, maximum: 1e9,

@@ -29,6 +29,8 @@ struct OptionSpec {
   var choices: [String]? = nil
   /// Whether it may be given more than once (`--set a=1 --set b=2`).
   var repeatable = false
+  /// Whether the command needs it (shown without brackets in the usage line).
+  var required = false
 
   var isFlag: Bool { value == nil }
 }
@@ -62,6 +64,7 @@ struct CommandSpec {
       }
     let options = self.options.map { option in
       let form = option.value.map { "--\(option.name) \($0)" } ?? "--\(option.name)"
+      if option.required { return form }
       return option.repeatable ? "[\(form)]…" : "[\(form)]"
     }
     return (["taboo", name, count] + options).joined(separator: " ")
@@ -198,6 +201,10 @@ extension CommandSpec {
       throw UsageError(
         "unexpected argument '\(extra)': 'taboo \(name)' takes \(maximum == 1 ? "one" : "at most \(maximum)") \(positionals.name)",
         help: "usage: \(usage)")
+    }
+    for option in options where option.required && parsed.value(option.name) == nil {
+      throw UsageError(
+        "'taboo \(name)' needs --\(option.name)\(option.value.map { " \($0)" } ?? "")", help: "usage: \(usage)")
     }
     return parsed
   }

@@ -58,10 +58,12 @@ struct RunCommand: Command {
       return .badScenario
     }
     if loaded.usage { return .usage }
-    let (scenario, text) = (loaded.scenario!, loaded.text)
+    guard let scenario = loaded.scenario else { return .failure }
+    let text = loaded.text
     options.overrides = loaded.overrides
     let batch = BatchPlan(
-      scenario: scenario, seeds: options.seeds, overrides: options.overrides, shard: options.shard)
+      scenario: scenario, seeds: options.seeds, overrides: options.overrides, unset: loaded.unset,
+      shard: options.shard)
     let jobs = batch.jobs
 
     let dbPath = options.db ?? "runs/\(URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent).sqlite"
@@ -149,13 +151,14 @@ struct RunCommand: Command {
   /// The checked scenario (with the `--set` values applied) and its exact text, or nil after
   /// printing why not; `usage` when a `--set` is wrong (exit 64, as in `explain`).
   private func loadScenario(_ path: String, settings: [String], _ console: Console)
-    -> (scenario: Scenario?, text: String, overrides: [String: Double], usage: Bool)?
+    -> (scenario: Scenario?, text: String, overrides: [String: Double], usage: Bool, unset: Scenario?)?
   {
     let source: SourceFile
     switch ScenarioInput.read(path) {
     case .failure(let problem):
+      // An unreadable file is a failure (1), as in `check` and `explain`; a bad scenario is 65.
       console.error("error: \(problem.sentence)")
-      return nil
+      return (nil, "", [:], false, nil)
     case .success(let file): source = file
     }
     let renderer = DiagnosticRenderer(colors: console.errorColors)
@@ -175,11 +178,11 @@ struct RunCommand: Command {
       overrides = try ParameterSettings.parse(settings, parameters: plain.parameters.map(\.name))
     } catch {
       console.usageError(UsageError(error.message, help: error.help))
-      return (nil, source.text, [:], true)
+      return (nil, source.text, [:], true, nil)
     }
     if !overrides.isEmpty { result = ScenarioChecker.check(source, overrides: overrides, model: StaticModel()) }
     if refuse(result) { return nil }
-    return (result.scenario, source.text, overrides, false)
+    return (result.scenario, source.text, overrides, false, plain)
   }
 
   /// The parsed options of `taboo run`.
@@ -224,8 +227,13 @@ struct RunCommand: Command {
       let bounds = text.components(separatedBy: "..")
       let numbers = bounds.map { UInt64($0) }
       if numbers.count == 1, let seed = numbers[0] { return [seed] }
-      guard numbers.count == 2, let a = numbers[0], let b = numbers[1], a <= b, b - a < 1_000_000 else {
+      guard numbers.count == 2, let a = numbers[0], let b = numbers[1], a <= b else {
         throw UsageError("--seeds wants A..B with A ≤ B (or one seed), e.g. --seeds 1..10, not '\(text)'")
+      }
+      guard b - a < UInt64(Limits.runs) else {
+        throw UsageError(
+          "--seeds \(text) is \(b - a + 1) seeds, more than the limit of \(Limits.runs) runs in a batch",
+          help: "run fewer seeds at a time, e.g. --seeds \(a)..\(a + UInt64(Limits.runs) - 1)")
       }
       return Array(a...b)
     }

@@ -199,20 +199,76 @@ struct RunCommandTests {
     (["--set", "k"], "--set"),
     (["--set", "pretrain_step=3"], "did you mean 'pretrain_steps'"),
     (["--jobs", "0"], "--jobs"),
+    (["--seeds", "1..1000001"], "more than the limit of 1000000 runs"),
+    (["--grace", "-1"], "--grace"),
   ])
   func badOptions(extra: [String], expected: String) throws {
     let dir = try TemporaryDirectory()
     defer { dir.cleanUp() }
     let r = try Taboo.run(["run", Taboo.scenario("weak-sample-unlocking.taboo"), "--db", dir.path("b.sqlite")] + extra)
-    #expect(r.status != 0)
+    #expect(r.status == 64, "\(r.stderr)")
     #expect(r.stderr.contains(expected), "\(r.stderr)")
     #expect(!FileManager.default.fileExists(atPath: dir.path("b.sqlite")))
+  }
+
+  @Test("a --set to the scenario's own value maps to the same runs; another value to new runs")
+  func setToOwnValue() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let db = dir.path("k.sqlite")
+    #expect(try Taboo.run(shortCanonical + ["--seeds", "1..2", "--db", db]).status == 0)
+    // weak-sample-unlocking.taboo has `let k = 2`.
+    let same = try Taboo.run(shortCanonical + ["--seeds", "1..2", "--set", "k=2", "--db", db])
+    #expect(same.status == 0 && same.stderr.contains("2 already in"), "\(same.stderr)")
+    #expect(try Store.open(existing: db).runCount() == 2)
+    let other = try Taboo.run(shortCanonical + ["--seeds", "1..2", "--set", "k=3", "--db", db])
+    #expect(other.status == 0 && !other.stderr.contains("already in"), "\(other.stderr)")
+    let keys = try Store.open(existing: db).runs().map(\.key.pointLabel)
+    #expect(keys.filter { $0.contains("k=3") }.count == 2 && keys.filter { !$0.contains("k=") }.count == 2)
   }
 
   @Test("a missing scenario file is one sentence, exit 1")
   func missingFile() throws {
     let r = try Taboo.run(["run", "/nonexistent/x.taboo"])
-    #expect(r.status == 1 || r.status == 65)
+    #expect(r.status == 1)
     #expect(r.stderr.contains("does not exist"), "\(r.stderr)")
+  }
+}
+
+/// The divergence path through the real CLI: a learning rate at the edge of Float's range makes
+/// the loss overflow; that run ends as `diverged` and the batch goes on.
+@Suite("divergence, end to end")
+struct DivergenceTests {
+  @Test("a run whose loss overflows is stored as diverged, and the other runs go on")
+  func diverges() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let file = try dir.file("diverges.taboo", """
+      scenario "diverges"
+      world runsum 5 4 { items 60 }
+      let rate = 0.01
+      sweep rate = 0.01, 1e38
+      seeds 2
+      model gru 8
+      train { optimizer sgd; lr rate }
+      probe every 2 steps on all
+      phase learn for 30 steps { truth on all }
+      """)
+    let db = dir.path("d.sqlite")
+    let r = try Taboo.run(["run", file, "--db", db, "--jobs", "2"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stderr.contains("diverged at step") && r.stderr.contains("(2 diverged)"), "\(r.stderr)")
+    let runs = try Store.open(existing: db).allRuns()
+    #expect(runs.count == 4)
+    for run in runs {
+      let rate = run.key.parameters.first { $0.name == "rate" }?.value
+      if rate == 1e38 {
+        #expect(run.status == .diverged && run.divergedStep != nil && run.steps < 30)
+      } else {
+        #expect(run.status == .complete && run.steps == 30)
+      }
+    }
+    let analysis = try Taboo.run(["analyze", db])
+    #expect(analysis.status == 0 && analysis.stdout.contains("2 diverged"), "\(analysis.stdout)")
   }
 }

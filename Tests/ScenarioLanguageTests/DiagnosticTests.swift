@@ -4,6 +4,7 @@
 import Foundation
 import ScenarioLanguage
 import Specification
+import Randomness
 import Testing
 
 struct DiagnosticTests {
@@ -74,6 +75,11 @@ struct DiagnosticTests {
     #expect(source.firstInvalidByte == SourceLocation(line: 2, column: 13))
     let result = ScenarioChecker.check(source)
     #expect(result.diagnostics.first?.code == .invalidUTF8)
+    // A file of binary garbage is one error, not two hundred.
+    var garbage = SeededGenerator(seed: 7, stream: "garbage")
+    let binary = SourceFile(name: "binary", bytes: (0..<3000).map { _ in UInt8(garbage.nextInt(below: 256)) })
+    let report = ScenarioChecker.check(binary)
+    #expect(report.diagnostics.map(\.code) == [.invalidUTF8] && report.scenario == nil)
   }
 
   @Test func tooManyErrorsStopsWithOneNote() {
@@ -146,3 +152,4 @@ struct DiagnosticTests {
     #expect(result.diagnostics.first?.help == "'embedding' belongs inside 'model … { }'")
   }
 }
+

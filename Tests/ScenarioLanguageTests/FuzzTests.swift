@@ -7,24 +7,17 @@
 import Foundation
 import ScenarioLanguage
 import Specification
+import Randomness
 import Testing
 
-/// SplitMix64: small, seeded, platform-independent; the fuzz test's only randomness.
-struct FuzzGenerator {
-  private var state: UInt64
+/// The fuzz test's only randomness: the project's seeded generator.
+typealias FuzzGenerator = SeededGenerator
 
-  init(seed: UInt64) { state = seed }
-
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
+extension SeededGenerator {
+  init(seed: UInt64) { self.init(seed: seed, stream: "fuzz") }
 
   /// Uniform in 0..<bound (bound > 0).
-  mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
+  mutating func below(_ bound: Int) -> Int { nextInt(below: bound) }
 }
 
 enum Mutator {
@@ -99,7 +92,6 @@ enum Mutator {
   }
 }
 
-extension FuzzGenerator: RandomNumberGenerator {}
 
 /// Checks `bytes` and asserts that the checker returned, that every diagnostic's range lies in
 /// the file, and (when `render`) that rendering works.

@@ -5,6 +5,7 @@
 // colour-vision deficiencies); line dashes and point shapes carry meaning too, never colour alone.
 
 import Foundation
+import Specification
 
 /// One panel of a figure. Data coordinates in, pixels out; layout margins are computed from the
 /// text the panel has to show.
@@ -658,7 +659,9 @@ public enum ChartTicks {
         decimals += 1
       }
     }
-    return ticks.map { SVG.number($0, decimals: decimals) }
+    let labels = ticks.map { SVG.number($0, decimals: decimals) }
+    // Ticks finer than four decimals (a sweep of lr 1e-5, 3e-5) keep their exact values.
+    return Set(labels).count == Set(ticks).count ? labels : ticks.map(formatNumber)
   }
 
   private static func pow10Int(_ n: Int) -> Double {

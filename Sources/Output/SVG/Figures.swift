@@ -468,7 +468,7 @@ public enum Figures {
   /// The varying parameters of a sweep point: `k = 2, lr = 0.003`.
   static func displayPoint(_ key: RunKey, _ varying: [String]) -> String {
     key.parameters.filter { varying.contains($0.name) }
-      .map { "\($0.name) = \(SVG.number($0.value, decimals: 6))" }.joined(separator: ", ")
+      .map { "\($0.name) = \(formatNumber($0.value))" }.joined(separator: ", ")
   }
 
   /// One note line naming the parameters every run shares (`--set` values), if any.
@@ -478,7 +478,7 @@ public enum Figures {
     if fixed.isEmpty { return [] }
     return [
       "Parameters: "
-        + fixed.map { "\($0.name) = \(SVG.number($0.value, decimals: 6))" }.joined(separator: ", ")
+        + fixed.map { "\($0.name) = \(formatNumber($0.value))" }.joined(separator: ", ")
         + "."
     ]
   }
