@@ -120,8 +120,10 @@ public enum Switches {
     }
     // In items where the set's size is known (every run records its sets, `all` and `wrong`).
     if let size = run.sets.first(where: { $0.name == pair.set })?.size {
-      oldErrors *= Double(size)
-      otherErrors *= Double(size)
+      // Agreements are shares of `size` items, so these are whole numbers of (item, probe)
+      // errors; rounding removes the floating-point residue (4477.999999999999 is 4478).
+      oldErrors = (oldErrors * Double(size)).rounded()
+      otherErrors = (otherErrors * Double(size)).rounded()
     }
     return SwitchMetric(
       key: run.key, phaseIndex: phase.index, phase: phase.name, repeatIndex: phase.repeatIndex,

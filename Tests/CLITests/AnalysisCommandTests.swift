@@ -139,3 +139,43 @@ struct AnalysisCommandTests {
     #expect(noOut.status == 64 && noOut.stderr.contains("--out"))
   }
 }
+
+/// Every printed parameter value is exact and distinct (the shortest form that reads back as the
+/// same number), in the text report and in the CSV files.
+@Suite("sweep labels")
+struct SweepLabelTests {
+  @Test("a sweep of rate = 0.001, 0.003 prints both values exactly, everywhere")
+  func distinctLabels() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let file = try dir.file("rates.taboo", """
+      world runsum 5 4 { items 60; convention weak 0.25 }
+      let rate = 0.001
+      sweep rate = 0.001, 0.003, 0.0001, 0.00011
+      model gru 8
+      train { lr rate }
+      probe every 2 steps on all
+      phase learn for 4 steps { truth on all }
+      phase flip for 4 steps { taboo on all }
+      """)
+    let db = dir.path("r.sqlite")
+    #expect(try Taboo.run(["run", file, "--db", db]).status == 0)
+    let report = try Taboo.run(["analyze", db])
+    #expect(report.status == 0, "\(report.stderr)")
+    for value in ["0.001", "0.003", "0.0001", "0.00011"] {
+      #expect(report.stdout.contains("rate=\(value) "), "\(value) missing in\n\(report.stdout)")
+    }
+    let out = dir.path("csv")
+    #expect(try Taboo.run(["export", db, "--out", out]).status == 0)
+    let runs = try String(contentsOfFile: out + "/runs.csv", encoding: .utf8)
+    let rates = Set(runs.split(separator: "\r\n").dropFirst().map { $0.split(separator: ",")[2] })
+    #expect(rates == ["0.001", "0.003", "0.0001", "0.00011"])
+    let switches = try String(contentsOfFile: out + "/switches.csv", encoding: .utf8)
+    let header = switches.split(separator: "\r\n")[0].split(separator: ",").map(String.init)
+    let column = try #require(header.firstIndex(of: "old_answer_errors"))
+    for row in switches.split(separator: "\r\n").dropFirst() {
+      let field = row.split(separator: ",", omittingEmptySubsequences: false).map(String.init)[column]
+      #expect(field.isEmpty || Int(field) != nil, "a count is an integer: '\(field)'")
+    }
+  }
+}
