@@ -88,17 +88,30 @@ struct RunCommand: Command {
     let interrupt = Interrupt.install(console, grace: options.grace, inFlight: threads)
     let progress = Progress(total: pending.count, console: console)
     let runner = BatchRunner(threads: threads)
-    var written = 0, diverged = 0, failures: [String] = []
+    var written = 0, diverged = 0, elsewhere = 0, failures: [String] = []
+    // Several processes may run one batch into one database: each claims a run before training
+    // it, so no run is trained twice (Store+Claims.swift).
+    let owner = Store.newOwner()
+    var lastHeartbeat = Date()
+    defer { try? store.release(owner: owner) }
     var runSeconds = 0.0, probeSeconds = 0.0, storeSeconds = 0.0
     var storeError: String? = nil
     runner.run(
       pending, stopping: { interrupt.stopping }, abandoning: { interrupt.abandoning },
+      claim: { job in
+        switch (try? store.claim(job.key, owner: owner)) ?? .taken {
+        case .claimed: .run
+        case .done: .skip
+        case .taken: .later
+        }
+      },
       deliver: { outcome in
       switch outcome {
       case .finished(let record, let probing):
         do {
           let writeStart = Date()
           _ = try store.write(record)
+          try? store.release(owner: owner, record.key)
           storeSeconds += Date().timeIntervalSince(writeStart)
           runSeconds += record.wallSeconds
           probeSeconds += probing
@@ -112,26 +125,37 @@ struct RunCommand: Command {
           interrupt.abandon()
         }
       case .failed(let key, let message):
+        try? store.release(owner: owner, key)
         failures.append("seed \(key.seed)\(label(key)): \(message)")
         progress.note("error: seed \(key.seed)\(label(key)): \(message)")
+      case .doneElsewhere:
+        elsewhere += 1
       }
       progress.finished += 1
-    }, tick: { progress.draw(runner.workers) })
+    }, tick: {
+      if Date().timeIntervalSince(lastHeartbeat) >= 1 {
+        try? store.heartbeat(owner: owner)
+        lastHeartbeat = Date()
+      }
+      progress.draw(runner.workers)
+    })
     progress.clear()
 
     if let storeError {
       console.error("error: \(storeError)")
       return .failure
     }
-    let complete = skipped + written
+    let complete = skipped + written + elsewhere
     if interrupt.stopping {
       let what = interrupt.terminated ? "terminated" : "interrupted"
-      console.error("\(what): \(written) run\(written == 1 ? "" : "s") written, \(complete) of \(jobs.count) "
+      let now = (try? store.runCount()) ?? complete + elsewhere
+      console.error("\(what): \(written) run\(written == 1 ? "" : "s") written, \(now) of \(jobs.count) "
         + "runs are in \(dbPath); run the same command to resume.")
       return interrupt.terminated ? .terminated : .interrupted
     }
-    console.error("taboo: \(written) run\(written == 1 ? "" : "s") written"
+    console.error("taboo: \(written) run\(written == 1 ? "" : "s") trained and written here"
       + (diverged > 0 ? " (\(diverged) diverged)" : "") + " in \(progress.elapsedText)"
+      + (elsewhere > 0 ? "; \(elsewhere) written meanwhile by another process on this database" : "")
       + (failures.isEmpty ? "" : "; \(failures.count) could not run"))
     if runSeconds > 0 {
       let total = runSeconds + storeSeconds
