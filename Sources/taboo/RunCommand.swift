@@ -73,6 +73,7 @@ struct RunCommand: Command {
       store = try Store.open(path: dbPath, scenarioName: scenario.name, scenarioText: text,
                              version: version)
       done = try store.completedRuns()
+      try store.setPlannedRuns(jobs.count)
     } catch {
       console.error("error: \(error)")
       return .failure
