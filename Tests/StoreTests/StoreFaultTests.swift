@@ -92,8 +92,12 @@ struct StoreFaultTests {
       #expect(throws: StoreError.damaged(path: path)) { try open() }
     }
     #expect(!FileManager.default.fileExists(atPath: directory.file("new.sqlite")))
+    let good = try database(directory, "good.sqlite")
+    #expect(throws: StoreError.mergeOutputDamaged(path: path)) {
+      try Store.merge(inputs: [good], into: path)
+    }
     #expect(try FileSnapshot(path) == before)
-    for message in [StoreError.damaged(path: path)].map(\.description) {
+    for message in [StoreError.damaged(path: path), .mergeOutputDamaged(path: path)].map(\.description) {
       #expect(message.contains(path) && message.contains("is damaged") && message.contains("restore a copy"))
       #expect(message.hasSuffix(".") && !message.dropLast().contains(". "))  // one sentence
     }
