@@ -16,9 +16,19 @@ struct StagedDirectory {
   /// Whether `staging` is beside `destination` (else inside it: the parent was not writable).
   private let beside: Bool
 
-  /// Why staging or moving failed, in one sentence.
+  /// Why staging or moving failed: the directory could not be made, or a file not written.
   struct Failure: Error, CustomStringConvertible {
-    var description: String
+    enum Kind { case create, write }
+    var kind: Kind
+    var path: String
+    var reason: String
+
+    var description: String {
+      switch kind {
+      case .create: "cannot create the directory \(path): \(reason)"
+      case .write: "cannot write \(path): \(reason)"
+      }
+    }
   }
 
   /// Creates the staging directory, and the destination's parent directories if missing.
@@ -29,13 +39,11 @@ struct StagedDirectory {
     var isDirectory: ObjCBool = false
     let exists = manager.fileExists(atPath: destination, isDirectory: &isDirectory)
     if exists && !isDirectory.boolValue {
-      throw Failure(description: "cannot create the directory \(destination): a file of that name exists")
+      throw Failure(kind: .create, path: destination, reason: "a file of that name exists")
     }
     let parent = url.deletingLastPathComponent().path
-    do {
-      try manager.createDirectory(atPath: parent, withIntermediateDirectories: true)
-    } catch {
-      throw Failure(description: "cannot create the directory \(destination): \(Self.reason(error))")
+    if let error = Self.makeDirectories(parent) {
+      throw Failure(kind: .create, path: destination, reason: String(cString: strerror(error)).lowercased())
     }
     let name = ".\(url.lastPathComponent).taboo-"
     if let made = Self.makeUnique(in: parent, prefix: name) {
@@ -46,8 +54,7 @@ struct StagedDirectory {
       staging = made
       beside = false
     } else {
-      let reason = String(cString: strerror(errno)).lowercased()
-      throw Failure(description: "cannot create the directory \(destination): \(reason)")
+      throw Failure(kind: .create, path: destination, reason: String(cString: strerror(errno)).lowercased())
     }
   }
 
@@ -74,7 +81,7 @@ struct StagedDirectory {
     for name in names {
       var isDirectory: ObjCBool = false
       if manager.fileExists(atPath: finalPath(name), isDirectory: &isDirectory), isDirectory.boolValue {
-        throw Failure(description: "cannot write \(finalPath(name)): a directory of that name is in the way")
+        throw Failure(kind: .write, path: finalPath(name), reason: "a directory of that name is in the way")
       }
     }
     let previous = (staging as NSString).appendingPathComponent(".previous")
@@ -112,7 +119,19 @@ struct StagedDirectory {
   }
 
   private func failure(moving path: String) -> Failure {
-    Failure(description: "cannot write \(path): \(String(cString: strerror(errno)).lowercased())")
+    Failure(kind: .write, path: path, reason: String(cString: strerror(errno)).lowercased())
+  }
+
+  /// Creates `path` and its missing parents; nil, or the errno of the failure.
+  private static func makeDirectories(_ path: String) -> Int32? {
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+      return isDirectory.boolValue ? nil : ENOTDIR
+    }
+    let parent = (path as NSString).deletingLastPathComponent
+    if !parent.isEmpty, parent != path, let error = makeDirectories(parent) { return error }
+    if mkdir(path, 0o777) == 0 || errno == EEXIST { return nil }
+    return errno
   }
 
   /// A new directory `prefix` + a random tag in `parent`, or nil (errno says why).

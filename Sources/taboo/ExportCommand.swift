@@ -53,6 +53,11 @@ struct ExportCommand: Command {
       }
       console.out("exported: \(directory) (\(report.analysis.runs.count) runs)")
       return .success
+    } catch let failure as StagedDirectory.Failure {
+      // In export's own words (ExportError), as for a file that cannot be written.
+      let reason = failure.kind == .create ? "cannot create the directory (\(failure.reason))" : failure.reason
+      console.error("error: \(ExportError.unwritable(path: failure.path, reason: reason))")
+      return .failure
     } catch {
       console.error("error: \(error)")
       return .failure
