@@ -6,6 +6,7 @@
 // (the `Store` above them serialises access with a lock).
 
 import CSQLite
+import Foundation
 
 /// An SQLite failure: the result code, SQLite's own message, and the SQL that failed (if any).
 package struct SQLiteError: Error, CustomStringConvertible {
@@ -23,6 +24,58 @@ package struct SQLiteError: Error, CustomStringConvertible {
   package var primaryCode: Int32 { code & 0xFF }
   package var isNotADatabase: Bool { primaryCode == SQLITE_NOTADB }
   package var isConstraint: Bool { primaryCode == SQLITE_CONSTRAINT }
+  /// The file's pages do not hold what SQLite expects: the database is damaged.
+  package var isCorrupt: Bool { primaryCode == SQLITE_CORRUPT }
+  /// Another connection holds a lock this one needs (and the busy handler gave up).
+  package var isBusy: Bool { primaryCode == SQLITE_BUSY || primaryCode == SQLITE_LOCKED }
+  /// A write on a connection that may not write, e.g. a file or directory without permission.
+  package var isReadOnly: Bool { primaryCode == SQLITE_READONLY }
+  package var isCannotOpen: Bool { primaryCode == SQLITE_CANTOPEN }
+  package var isFull: Bool { primaryCode == SQLITE_FULL }
+  package var isIOError: Bool { primaryCode == SQLITE_IOERR }
+
+  /// SQLite's generic English text for the code ("disk I/O error"), without the statement.
+  package var plainMessage: String { String(cString: sqlite3_errstr(code)) }
+}
+
+/// How long a connection waits for a lock another connection holds, and whom it tells.
+///
+/// SQLite calls `retry` each time it finds the lock taken (`sqlite3_busy_handler`); it sleeps
+/// with growing pauses (1 ms doubling up to half a second) and says when to give up. After
+/// `noticeAfter` seconds of one wait it calls `notice` once, so that a user sees why nothing
+/// happens. `limit` nil waits for as long as the lock is held.
+package final class BusyWait: @unchecked Sendable {
+  /// Seconds to wait before SQLite reports SQLITE_BUSY; nil: no limit.
+  package var limit: Double?
+  /// Seconds of waiting before `notice` is called.
+  package var noticeAfter: Double
+  package var notice: (@Sendable () -> Void)?
+  private var started = Date()
+  private var noticed = false
+
+  package init(limit: Double?, noticeAfter: Double = 1, notice: (@Sendable () -> Void)? = nil) {
+    self.limit = limit
+    self.noticeAfter = noticeAfter
+    self.notice = notice
+  }
+
+  /// Whether SQLite should try again; `count` is 0 at the start of each wait.
+  fileprivate func retry(_ count: Int32) -> Bool {
+    if count == 0 {
+      started = Date()
+      noticed = false
+    }
+    let waited = Date().timeIntervalSince(started)
+    if let limit, waited >= limit { return false }
+    if !noticed, waited >= noticeAfter, let notice {
+      noticed = true
+      notice()
+    }
+    var pause = 0.001 * Double(1 << min(Int(count), 9))
+    if let limit { pause = min(pause, max(limit - waited, 0)) }
+    usleep(UInt32(pause * 1_000_000))
+    return true
+  }
 }
 
 /// One open database connection; closes its handle on deinit.
@@ -38,19 +91,35 @@ package final class SQLiteConnection {
 
   private let handle: OpaquePointer
   package let path: String
+  /// The waiting for locks (10 s by default, as `sqlite3_busy_timeout` would).
+  package let busy: BusyWait
+  private var isClosed = false
 
   /// Opens `path`. SQLite reads nothing until the first statement, so a file that is not a
   /// database is only detected (as `isNotADatabase`) by the first query, and nothing is written
   /// before that.
-  package init(path: String, mode: Mode, busyTimeoutMilliseconds: Int32 = 10_000) throws {
+  ///
+  /// `immutable` (read-only only) tells SQLite that nothing changes the file while it is open:
+  /// it then takes no locks and creates no -wal or -shm file, which lets it read a WAL database
+  /// in a directory it may not write. Only right when no writer can be at work and no -wal file
+  /// holds committed pages (SQLite would not read them).
+  package init(
+    path: String, mode: Mode, busyTimeoutMilliseconds: Int32 = 10_000, immutable: Bool = false
+  ) throws {
     var flags: Int32 = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
     switch mode {
     case .create: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
     case .readWrite: flags |= SQLITE_OPEN_READWRITE
     case .readOnly: flags |= SQLITE_OPEN_READONLY
     }
+    var name = path
+    if immutable {
+      precondition(mode == .readOnly, "only a read-only connection may be immutable")
+      flags |= SQLITE_OPEN_URI
+      name = Self.uri(path) + "?mode=ro&immutable=1"
+    }
     var db: OpaquePointer?
-    let code = sqlite3_open_v2(path, &db, flags, nil)
+    let code = sqlite3_open_v2(name, &db, flags, nil)
     guard code == SQLITE_OK, let db else {
       let message =
         db.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(code))
@@ -59,12 +128,49 @@ package final class SQLiteConnection {
     }
     handle = db
     self.path = path
+    busy = BusyWait(limit: Double(busyTimeoutMilliseconds) / 1000)
     sqlite3_extended_result_codes(db, 1)
-    sqlite3_busy_timeout(db, busyTimeoutMilliseconds)
+    sqlite3_busy_handler(
+      db,
+      { context, count in
+        guard let context else { return 0 }
+        return Unmanaged<BusyWait>.fromOpaque(context).takeUnretainedValue().retry(count) ? 1 : 0
+      }, Unmanaged.passUnretained(busy).toOpaque())
   }
 
   deinit {
+    if !isClosed { sqlite3_close_v2(handle) }
+  }
+
+  /// Closes the connection now (a WAL database's last connection checkpoints the log into the
+  /// file and removes it). Statements still alive keep SQLite's handle until they are released;
+  /// nothing may be run on the connection afterwards.
+  package func close() {
+    guard !isClosed else { return }
+    isClosed = true
     sqlite3_close_v2(handle)
+  }
+
+  /// Whether SQLite opened the main database read-only (asked to, or because the file may not
+  /// be written: SQLite then opens it read-only without saying so).
+  package var isReadOnly: Bool { sqlite3_db_readonly(handle, "main") == 1 }
+
+  /// A `file:` URI naming `path` (made absolute), with the characters URIs reserve escaped.
+  static func uri(_ path: String) -> String {
+    var absolute = path
+    if !absolute.hasPrefix("/") {
+      absolute = FileManager.default.currentDirectoryPath + "/" + absolute
+    }
+    var escaped = ""
+    for character in absolute {
+      switch character {
+      case "%": escaped += "%25"
+      case "?": escaped += "%3f"
+      case "#": escaped += "%23"
+      default: escaped.append(character)
+      }
+    }
+    return "file:" + escaped
   }
 
   /// Runs one or more statements that return no rows of interest (`sqlite3_exec`).

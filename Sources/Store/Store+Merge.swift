@@ -1,7 +1,11 @@
 // `taboo merge`: combining the shard databases of one batch (`taboo run --shard I/N`) into one.
-// Each input is attached to the output's connection and copied in one transaction: an input is
-// merged entirely or not at all. Runs already in the output are skipped when identical, so
-// merging is idempotent: re-running an interrupted or repeated merge completes it.
+// A merge is all or nothing. The inputs are first combined in a new database beside the output
+// (a dot-name in the same directory), each input attached and copied in one transaction; runs
+// found in several inputs must be identical. A new output is then that file, renamed into place;
+// an existing output receives the combined runs in one more transaction, in which the runs it
+// already holds must be identical too. A conflict, a damaged input or any other failure leaves
+// no output where there was none and an existing output as it was. Runs already in the output
+// are skipped when identical, so merging is idempotent: repeating a merge adds nothing.
 
 import Foundation
 import Records
@@ -12,25 +16,32 @@ public struct MergeReport: Sendable, Hashable {
     public var path: String
     /// Runs copied into the output.
     public var added: Int
-    /// Runs already in the output with identical results, not copied again.
+    /// Runs already in the output (or in an earlier input) with identical results, not copied
+    /// again.
     public var skipped: Int
   }
   public var output: String
   public var inputs: [Input]
+  /// The runs in the output after the merge.
+  public var total = 0
   public var added: Int { inputs.reduce(0) { $0 + $1.added } }
   public var skipped: Int { inputs.reduce(0) { $0 + $1.skipped } }
 }
 
 extension Store {
-  /// Merges the databases `inputs` (the shards of one batch) into `output`.
+  /// Merges the databases `inputs` (the shards of one batch) into `output`, all or nothing.
   ///
   /// All inputs must hold the same scenario text (else `mergeDifferentBatch` names the odd one,
   /// before anything is written). The output is created if missing; an existing output must be a
   /// taboo database of the same scenario, and is added to. A run present in several databases is
   /// copied once if its results are identical — same status, steps, examples, diverged step,
-  /// phases, probes and trials; wall time and finish time may differ — and is a `mergeConflict` if not.
+  /// phases, probes and trials; wall time and finish time may differ — and is a `mergeConflict` if
+  /// not; the merge then leaves no output, or the existing output unchanged. `waiting` is told
+  /// when the output is locked by another process (the merge waits for it).
   @discardableResult
-  public static func merge(inputs: [String], into output: String) throws -> MergeReport {
+  public static func merge(
+    inputs: [String], into output: String, waiting: (@Sendable () -> Void)? = nil
+  ) throws -> MergeReport {
     guard let firstPath = inputs.first else { throw StoreError.mergeNoInputs }
     let outputIdentity = fileIdentity(output)
     var first: StoreMeta?
@@ -46,25 +57,102 @@ extension Store {
       first = first ?? meta
     }
     guard let reference = first else { throw StoreError.mergeNoInputs }
+    var target: Store?
     if FileManager.default.fileExists(atPath: output) {
-      let existing = try Store.open(existing: output).meta
-      guard existing.scenarioHash == reference.scenarioHash else {
+      let existing: Store
+      do { existing = try Store.open(existing: output) } catch StoreError.damaged {
+        throw StoreError.mergeOutputDamaged(path: output)
+      }
+      guard existing.meta.scenarioHash == reference.scenarioHash else {
         throw StoreError.mergeOutputDifferentBatch(
-          path: output, name: existing.scenarioName, inputsName: reference.scenarioName)
+          path: output, name: existing.meta.scenarioName, inputsName: reference.scenarioName)
+      }
+      existing.db.busy.limit = nil
+      existing.db.busy.notice = waiting
+      try wrapping(output) { try checkWritable(existing.db, path: output) }
+      target = existing
+    }
+
+    // The inputs, combined in a new file beside the output.
+    let staging = stagingPath(beside: output)
+    defer {
+      for suffix in ["", "-wal", "-shm", "-journal"] {
+        try? FileManager.default.removeItem(atPath: staging + suffix)
       }
     }
-    let store = try Store.open(
-      path: output, scenarioName: reference.scenarioName, scenarioText: reference.scenarioText,
-      version: reference.version)
     var report = MergeReport(output: output, inputs: [])
-    for input in inputs {
-      report.inputs.append(try store.locked { try store.mergeOne(input) })
+    var origin: [RunIdentity: Int] = [:]  // the input each combined run came from
+    do {
+      let combined = try Store.open(
+        path: staging, scenarioName: reference.scenarioName, scenarioText: reference.scenarioText,
+        version: reference.version)
+      for (index, input) in inputs.enumerated() {
+        let copied: (added: [RunIdentity], skipped: [RunIdentity])
+        do {
+          copied = try combined.locked { try combined.mergeOne(input, outputName: output) }
+        } catch StoreError.mergeConflict(let point, let seed, let path, _) {
+          // The run came from an earlier input.
+          let earlier = origin[RunIdentity(point: point, seed: Int64(bitPattern: seed))]
+          throw StoreError.mergeConflict(
+            point: point, seed: seed, path: path, outputPath: earlier.map { inputs[$0] } ?? output)
+        }
+        report.inputs.append(
+          MergeReport.Input(path: input, added: copied.added.count, skipped: copied.skipped.count))
+        for run in copied.added { origin[run] = index }
+      }
+      report.total = try combined.runCount()
+      try combined.locked {
+        // Every page in the file itself, so that renaming it moves the whole database.
+        try combined.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        combined.db.close()
+      }
     }
-    return report
+
+    guard let target else {
+      guard rename(staging, output) == 0 else {
+        throw StoreError.database(
+          path: output, message: "cannot create it (\(String(cString: strerror(errno))))")
+      }
+      return report
+    }
+    do {
+      let copied = try target.locked { try target.mergeOne(staging, outputName: output) }
+      for run in copied.skipped {
+        guard let index = origin[run] else { continue }
+        report.inputs[index].added -= 1
+        report.inputs[index].skipped += 1
+      }
+      report.total = try target.runCount()
+      return report
+    } catch StoreError.mergeConflict(let point, let seed, _, let outputPath) {
+      let index = origin[RunIdentity(point: point, seed: Int64(bitPattern: seed))]
+      throw StoreError.mergeConflict(
+        point: point, seed: seed, path: index.map { inputs[$0] } ?? staging,
+        outputPath: outputPath)
+    }
   }
 
-  /// Copies the runs of the database at `input` that the output lacks, in one transaction.
-  private func mergeOne(_ input: String) throws -> MergeReport.Input {
+  /// A run's key as stored: the point label and the seed's bit pattern.
+  struct RunIdentity: Hashable {
+    var point: String
+    var seed: Int64
+  }
+
+  /// A new name in the directory of `path`, hidden (a dot-name), for a file renamed to `path`.
+  private static func stagingPath(beside path: String) -> String {
+    let url = URL(fileURLWithPath: path)
+    let tag = UUID().uuidString.prefix(8).lowercased()
+    return url.deletingLastPathComponent().appendingPathComponent(
+      ".\(url.lastPathComponent).merging-\(tag)"
+    ).path
+  }
+
+  /// Copies the runs of the database at `input` that this one lacks, in one transaction, and
+  /// says which runs were copied and which were already here (identical). `outputName` is the
+  /// database named in a conflict.
+  private func mergeOne(_ input: String, outputName: String) throws
+    -> (added: [RunIdentity], skipped: [RunIdentity])
+  {
     // A path starting "file:" would be read as a URI by ATTACH.
     let attachPath = input.hasPrefix("file:") ? "./" + input : input
     let attach = try db.prepare("ATTACH DATABASE ? AS shard")
@@ -79,14 +167,14 @@ extension Store {
         SELECT s.id, m.id, s.point, s.seed FROM shard.runs s
         JOIN main.runs m ON m.point = s.point AND m.seed = s.seed
         """)
-      var skipped = 0
+      var skipped: [RunIdentity] = []
       while try duplicates.step() {
         guard try identical(shardRun: duplicates.int64(0), outputRun: duplicates.int64(1)) else {
           throw StoreError.mergeConflict(
             point: duplicates.text(2) ?? "", seed: UInt64(bitPattern: duplicates.int64(3)),
-            path: input, outputPath: path)
+            path: input, outputPath: outputName)
         }
-        skipped += 1
+        skipped.append(RunIdentity(point: duplicates.text(2) ?? "", seed: duplicates.int64(3)))
       }
 
       // The others are copied with new ids; `merge_map` pairs each shard id with its new id.
@@ -107,7 +195,12 @@ extension Store {
         WHERE NOT EXISTS (SELECT 1 FROM main.runs m WHERE m.point = s.point AND m.seed = s.seed)
         ORDER BY s.id;
         """)
-      let added = db.changes
+      let newRuns = try db.prepare("SELECT point, seed FROM main.runs WHERE id > ? ORDER BY id")
+      try newRuns.bind(before, at: 1)
+      var added: [RunIdentity] = []
+      while try newRuns.step() {
+        added.append(RunIdentity(point: newRuns.text(0) ?? "", seed: newRuns.int64(1)))
+      }
       try db.execute(
         """
         INSERT INTO temp.merge_map (source, target)
@@ -140,7 +233,7 @@ extension Store {
 
         DELETE FROM temp.merge_map;
         """)
-      return MergeReport.Input(path: input, added: added, skipped: skipped)
+      return (added, skipped)
     }
   }
 

@@ -1,6 +1,10 @@
 // Reading a batch back into the record types, for analysis and export. Runs come in sweep order
 // (`RunKey.sweepOrder`, in Records), which does not depend on the order in which parallel runs finished, so
 // two databases of the same batch read back identically however they were written.
+//
+// A database opened for reading keeps its schema version: version 1 has no `trials` table and
+// no `trials`, `lanes` or `facts` columns in `phases` (its phases read with no trials and no
+// lanes), version 2 no `facts` (recovered through `legacyFacts`).
 
 import Records
 import Specification
@@ -98,10 +102,12 @@ extension Store: RunSource {
   /// Phases by run id, of one run or all, in phase order; `hasFacts` is false for rows written
   /// before version 3 (their `facts` are defaults until `legacyFacts` fills them).
   private func phaseRows(_ runID: Int64?) throws -> [Int64: [(phase: PhaseRecord, hasFacts: Bool)]] {
+    let version = meta.schemaVersion
     let statement = try db.prepare(
       """
       SELECT run_id, phase_index, name, repeat_index, start_step, end_step, start_examples,
-             end_examples, frozen, criterion_step, streams, trials, lanes, facts
+             end_examples, frozen, criterion_step, streams,
+             \(version >= 2 ? "trials, lanes" : "0, 0"), \(version >= 3 ? "facts" : "NULL")
       FROM phases \(runID == nil ? "" : "WHERE run_id = ?")
       ORDER BY run_id, phase_index
       """)
@@ -131,6 +137,7 @@ extension Store: RunSource {
 
   /// A run's trials in (phase, trial, lane) order.
   private func trialRows(_ runID: Int64) throws -> [TrialRecord] {
+    guard meta.schemaVersion >= 2 else { return [] }
     let statement = try db.prepare(
       """
       SELECT phase_index, trial, lane, stream, item, answer, target_answer, old_answer,

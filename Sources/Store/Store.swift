@@ -3,8 +3,9 @@
 // transaction, so a batch killed at any moment (Ctrl-C, kill -9) leaves only whole runs behind and
 // a re-run skips them (`completedRuns`).
 //
-// Schema (version 3; older databases are upgraded when opened: version 1 lacks the trials,
-// version 2 the phases' `facts`, which `legacyFacts` supplies when read):
+// Schema (version 3; older databases are upgraded when opened for writing, and read as they are
+// when opened for reading: version 1 lacks the trials, version 2 the phases' `facts`, which
+// `legacyFacts` supplies when read):
 //   meta(key TEXT PRIMARY KEY, value TEXT)      schema_version, scenario_name, scenario_text,
 //                                               scenario_hash (SHA-256 hex), created_at, version
 //   runs(id, point, parameters JSON, seed, status, steps, examples, wall_seconds, diverged_step,
@@ -24,6 +25,13 @@
 // database; only a power loss or OS crash may drop the last few commits (never corrupt), and a
 // re-run recomputes exactly those runs. FULL would fsync every run for no gain against process
 // death, the failure that matters for an interrupted batch.
+//
+// Faults: every open runs SQLite's quick check (every page of every table and index is read)
+// and refuses a damaged file before anything is read from it or written to it (`damaged`).
+// Readers (`open(reading:)`) open the file read-only and never write it, not even to upgrade an
+// old schema. A writer for a batch (`open(path:…)`) proves it may write (an immediate
+// transaction, rolled back) before any run is computed, and waits for a lock another process
+// holds for as long as it is held, saying so, instead of losing a finished run.
 
 import Foundation
 import Records
@@ -65,13 +73,26 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
   case isDirectory(path: String)
   case missing(path: String)
   case cannotCreateDirectory(path: String, reason: String)
-  /// SQLite failed (I/O, disk full, a lock held too long, …).
+  /// The file's pages fail SQLite's quick check, or a read found them broken.
+  case damaged(path: String)
+  /// `merge`: the existing output is damaged.
+  case mergeOutputDamaged(path: String)
+  /// The database (or the directory it needs to write its -wal and -shm files in) may not be
+  /// written.
+  case unwritable(path: String)
+  /// Another process held a lock for longer than a reader waits.
+  case locked(path: String)
+  /// A read-only open of a WAL database whose -wal file holds committed pages, in a directory
+  /// where SQLite may not create the -shm file it needs to read them.
+  case logUnreadable(path: String)
+  /// SQLite failed otherwise (I/O, disk full, …); `message` is plain English.
   case database(path: String, message: String)
   /// `merge`: an input's scenario hash differs from the first input's.
   case mergeDifferentBatch(path: String, name: String, firstPath: String, firstName: String)
   /// `merge`: the output exists and belongs to another batch.
   case mergeOutputDifferentBatch(path: String, name: String, inputsName: String)
-  /// `merge`: two databases hold different results for the same run.
+  /// `merge`: two databases hold different results for the same run: an input (`path`) and
+  /// the output or an earlier input (`outputPath`).
   case mergeConflict(point: String, seed: UInt64, path: String, outputPath: String)
   case mergeInputIsOutput(path: String)
   case mergeNoInputs
@@ -97,6 +118,22 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
       return "no results database at \(path); run the scenario first (taboo run)."
     case .cannotCreateDirectory(let path, let reason):
       return "cannot create the directory \(path) for the results database: \(reason)."
+    case .damaged(let path):
+      return "the results database \(path) is damaged (its internal structure is broken); "
+        + "restore a copy, or run into a new --db."
+    case .mergeOutputDamaged(let path):
+      return "the merge output \(path) is damaged (its internal structure is broken); "
+        + "restore a copy, or merge into a new --into path."
+    case .unwritable(let path):
+      return "the results database \(path) cannot be written (the file or its directory is "
+        + "read-only); make both writable, or run into a new --db."
+    case .locked(let path):
+      return "the results database \(path) is locked by another process; try again when that "
+        + "process has finished."
+    case .logUnreadable(let path):
+      return "the results database \(path) keeps its latest runs in \(path)-wal, which can only "
+        + "be read where \(path)-shm may be created beside it; copy the database with its -wal "
+        + "file to a writable directory, or make this one writable."
     case .database(let path, let message):
       return "results database \(path): \(message)."
     case .mergeDifferentBatch(let path, let name, let firstPath, let firstName):
@@ -129,7 +166,11 @@ public final class Store: @unchecked Sendable {
   static let applicationID: Int32 = 0x7461_626F
 
   public let path: String
+  /// What the database says about itself. A database opened for reading keeps the schema
+  /// version it was written with (1, 2 or 3); one opened for writing is at version 3.
   public let meta: StoreMeta
+  /// Opened with `open(reading:)`: nothing is ever written.
+  public let isReadOnly: Bool
 
   let lock = NSLock()
   let db: SQLiteConnection
@@ -150,10 +191,13 @@ public final class Store: @unchecked Sendable {
   /// (by phase index); nil: not known. Whoever can read the stored scenario text sets it.
   public var legacyFacts: (@Sendable (RunKey) -> [PhaseFacts]?)?
 
-  private init(path: String, connection: SQLiteConnection, meta: StoreMeta) {
+  private init(
+    path: String, connection: SQLiteConnection, meta: StoreMeta, isReadOnly: Bool = false
+  ) {
     self.path = path
     self.db = connection
     self.meta = meta
+    self.isReadOnly = isReadOnly
     encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     encoder.nonConformingFloatEncodingStrategy = .convertToString(
@@ -169,11 +213,16 @@ public final class Store: @unchecked Sendable {
   /// its parent directories) if missing.
   ///
   /// Throws `StoreError.differentScenario` if the database belongs to another scenario text, and
-  /// refuses — without modifying them — a directory, a file that is not an SQLite database, and
-  /// an SQLite database that is not taboo's. An empty (0-byte) file is taken as a new database.
+  /// refuses — without modifying them — a directory, a file that is not an SQLite database, an
+  /// SQLite database that is not taboo's, and a damaged one. An empty (0-byte) file is taken as
+  /// a new database. Before returning it proves that the database can be written (`unwritable`
+  /// if not), so that no run is computed for a store that cannot keep it.
+  ///
+  /// A lock held by another process is waited for as long as it is held; `waiting` is called
+  /// once a wait has lasted a second (and again for each later wait), to tell the user.
   public static func open(
     path: String, scenarioName: String, scenarioText: String,
-    version: String
+    version: String, waiting: (@Sendable () -> Void)? = nil
   ) throws -> Store {
     try refuseDirectory(path)
     let parent = URL(fileURLWithPath: path).deletingLastPathComponent().path
@@ -184,13 +233,29 @@ public final class Store: @unchecked Sendable {
     }
     let hash = SHA256.hex(scenarioText)
     return try wrapping(path) {
-      let connection = try SQLiteConnection(path: path, mode: .create)
+      let connection: SQLiteConnection
+      do { connection = try SQLiteConnection(path: path, mode: .create) } catch let error
+        as SQLiteError where error.isCannotOpen && access(parent, W_OK) != 0
+      {
+        throw StoreError.unwritable(path: path)  // a new file in a directory that is read-only
+      }
+      connection.busy.limit = nil
+      connection.busy.notice = waiting
+      try checkIntact(connection, path: path)
       switch try inspect(connection, path: path) {
       case .empty:
         try initialize(
           connection, scenarioName: scenarioName, scenarioText: scenarioText,
           hash: hash, version: version)
-      case .taboo: try upgrade(connection)
+      case .taboo:
+        // Refused before the upgrade below could write to it.
+        let stored = try readMeta(connection, path: path, versions: 1...schemaVersion)
+        guard stored.scenarioHash == hash else {
+          throw StoreError.differentScenario(
+            path: path, storedName: stored.scenarioName, storedHash: stored.scenarioHash,
+            givenName: scenarioName, givenHash: hash)
+        }
+        try upgrade(connection)
       }
       let meta = try readMeta(connection, path: path)
       guard meta.scenarioHash == hash else {
@@ -199,17 +264,57 @@ public final class Store: @unchecked Sendable {
           givenName: scenarioName, givenHash: hash)
       }
       try configure(connection, journalMode: true)
+      try checkWritable(connection, path: path)
       return Store(path: path, connection: connection, meta: meta)
     }
   }
 
-  /// Opens an existing taboo database, whatever its scenario, to read it (analysis, export) or
-  /// to add to it (merge).
+  /// Opens an existing taboo database read-only, to analyse, export or plot it: nothing is
+  /// written to the file, whatever its schema version (an old one is read as it is), and the
+  /// directory may be one the user cannot write.
+  ///
+  /// SQLite reads a WAL database through its -wal and -shm files, creating them if missing; in
+  /// a directory where it may not, the file is read as immutable (no locks, no -shm) when the
+  /// -wal file is missing or empty — nothing can then be writing to it — and refused with
+  /// `logUnreadable` when the -wal file holds runs that cannot be read without the -shm file.
+  public static func open(reading path: String) throws -> Store {
+    try refuseDirectory(path)
+    guard FileManager.default.fileExists(atPath: path) else { throw StoreError.missing(path: path) }
+    return try wrapping(path) {
+      var connection = try SQLiteConnection(path: path, mode: .readOnly)
+      do {
+        try checkIntact(connection, path: path)
+      } catch let error as SQLiteError where error.isReadOnly || error.isCannotOpen {
+        guard logIsEmpty(path) else { throw StoreError.logUnreadable(path: path) }
+        connection = try SQLiteConnection(path: path, mode: .readOnly, immutable: true)
+        try checkIntact(connection, path: path)
+      }
+      guard try inspect(connection, path: path) == .taboo else {
+        throw StoreError.notATabooDatabase(path: path)
+      }
+      let meta = try readMeta(connection, path: path, versions: 1...schemaVersion)
+      return Store(path: path, connection: connection, meta: meta, isReadOnly: true)
+    }
+  }
+
+  /// Whether the database's -wal file is missing or empty: every committed page is then in the
+  /// database file itself.
+  private static func logIsEmpty(_ path: String) -> Bool {
+    guard let attributes = try? FileManager.default.attributesOfItem(atPath: path + "-wal") else {
+      return !FileManager.default.fileExists(atPath: path + "-wal")
+    }
+    return (attributes[.size] as? NSNumber)?.intValue == 0
+  }
+
+  /// Opens an existing taboo database, whatever its scenario, for writing: to add to it (merge)
+  /// or to check it. It is checked for damage, and upgraded to schema version 3 if older; to read
+  /// it without writing, use `open(reading:)`.
   public static func open(existing path: String) throws -> Store {
     try refuseDirectory(path)
     guard FileManager.default.fileExists(atPath: path) else { throw StoreError.missing(path: path) }
     return try wrapping(path) {
       let connection = try SQLiteConnection(path: path, mode: .readWrite)
+      try checkIntact(connection, path: path)
       guard try inspect(connection, path: path) == .taboo else {
         throw StoreError.notATabooDatabase(path: path)
       }
@@ -220,6 +325,35 @@ public final class Store: @unchecked Sendable {
   }
 
   private enum Contents { case empty, taboo }
+
+  /// SQLite's quick check: every page of every table and index is read and its structure
+  /// checked (not the agreement of indices with tables, which `integrityCheck` adds). A damaged
+  /// file throws `damaged`; one that is not a database, `notADatabase` (from `wrapping`).
+  static func checkIntact(_ connection: SQLiteConnection, path: String) throws {
+    let statement = try connection.prepare("PRAGMA quick_check(1)")
+    guard try statement.step() else { return }
+    if statement.text(0) != "ok" { throw StoreError.damaged(path: path) }
+  }
+
+  /// Proves that `connection` may write: SQLite opens a file it may not write read-only without
+  /// saying so, and a WAL database also needs its directory to be writable. An immediate
+  /// transaction takes the write lock without writing, and is rolled back at once. A lock held
+  /// by another process shows that the database is writable (it is only busy): the writes will
+  /// wait for it.
+  package static func checkWritable(_ connection: SQLiteConnection, path: String) throws {
+    if connection.isReadOnly { throw StoreError.unwritable(path: path) }
+    let limit = connection.busy.limit
+    connection.busy.limit = 0
+    defer { connection.busy.limit = limit }
+    do {
+      try connection.execute("BEGIN IMMEDIATE")
+      try connection.execute("ROLLBACK")
+    } catch let error as SQLiteError where error.isBusy {
+      return
+    } catch let error as SQLiteError where error.isReadOnly {
+      throw StoreError.unwritable(path: path)
+    }
+  }
 
   /// Reads the schema (the first read of the file): a non-database fails here, before any write.
   private static func inspect(_ connection: SQLiteConnection, path: String) throws -> Contents {
@@ -379,18 +513,23 @@ public final class Store: @unchecked Sendable {
     }
   }
 
-  private static func readMeta(_ connection: SQLiteConnection, path: String) throws -> StoreMeta {
+  /// The meta rows; the schema version must be in `versions` (the one this code writes, unless
+  /// a reader accepts older ones).
+  private static func readMeta(
+    _ connection: SQLiteConnection, path: String,
+    versions: ClosedRange<Int> = schemaVersion...schemaVersion
+  ) throws -> StoreMeta {
     let statement = try connection.prepare("SELECT key, value FROM meta")
     var values: [String: String] = [:]
     while try statement.step() { values[statement.text(0) ?? ""] = statement.text(1) ?? "" }
     guard let schema = values["schema_version"] else {
       throw StoreError.notATabooDatabase(path: path)
     }
-    guard schema == String(schemaVersion), let name = values["scenario_name"],
+    guard let found = Int(schema), versions.contains(found), let name = values["scenario_name"],
       let text = values["scenario_text"], let hash = values["scenario_hash"]
     else { throw StoreError.unsupportedSchema(path: path, found: schema) }
     return StoreMeta(
-      schemaVersion: schemaVersion, scenarioName: name, scenarioText: text, scenarioHash: hash,
+      schemaVersion: found, scenarioName: name, scenarioText: text, scenarioHash: hash,
       createdAt: values["created_at"] ?? "", version: values["version"] ?? "")
   }
 
@@ -403,15 +542,25 @@ public final class Store: @unchecked Sendable {
     }
   }
 
-  /// Runs `body`, turning SQLite's errors into `StoreError.database` naming the file.
+  /// Runs `body`, turning SQLite's errors into `StoreError`s naming the file, in plain words
+  /// (SQLite's own message names statements, which mean nothing to a user).
   static func wrapping<T>(_ path: String, _ body: () throws -> T) throws -> T {
     do {
       return try body()
     } catch let error as SQLiteError {
-      throw error.isNotADatabase
-        ? StoreError.notADatabase(path: path)
-        : StoreError.database(path: path, message: error.description)
+      throw storeError(error, path: path)
     }
+  }
+
+  static func storeError(_ error: SQLiteError, path: String) -> StoreError {
+    if error.isNotADatabase { return .notADatabase(path: path) }
+    if error.isCorrupt { return .damaged(path: path) }
+    if error.isReadOnly { return .unwritable(path: path) }
+    if error.isBusy { return .locked(path: path) }
+    if error.isFull { return .database(path: path, message: "the disk is full") }
+    if error.isIOError { return .database(path: path, message: "the disk could not be read or written") }
+    if error.isCannotOpen { return .database(path: path, message: "the file cannot be opened") }
+    return .database(path: path, message: error.plainMessage)
   }
 
   /// Holds the lock around `body`, turning SQLite's errors into `StoreError`.
@@ -440,8 +589,28 @@ public final class Store: @unchecked Sendable {
   /// Stores one run — the run row, its phases and its probes — in one transaction: after a
   /// failure or a kill nothing of the run is stored. A run whose key is already stored is left
   /// as it was and reported as `.alreadyPresent` (a resumed batch should not recompute it).
+  ///
+  /// A store opened for a batch waits for a lock held by another process (the busy handler,
+  /// then, should SQLite still report the database busy, retries of the whole transaction with
+  /// growing pauses): a finished run is never lost to a lock.
   @discardableResult
   public func write(_ run: RunRecord) throws -> WriteOutcome {
+    var pause = 0.05
+    var noticed = false
+    while true {
+      do {
+        return try writeOnce(run)
+      } catch StoreError.locked(let path) {
+        guard db.busy.limit == nil else { throw StoreError.locked(path: path) }
+        if !noticed { db.busy.notice?() }
+        noticed = true
+        Thread.sleep(forTimeInterval: pause)
+        pause = min(pause * 2, 2)
+      }
+    }
+  }
+
+  private func writeOnce(_ run: RunRecord) throws -> WriteOutcome {
     try locked {
       let insertRun = try prepared(
         \.insertRunStatement,

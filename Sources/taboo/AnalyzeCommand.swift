@@ -241,11 +241,12 @@ struct AnalyzeCommand: Command {
   }
 }
 
-/// Opening a results database for reading, with one clear line when it cannot be.
+/// Opening a results database for reading (read-only: nothing is written to it, an old schema is
+/// read as it is), with one clear line when it cannot be.
 enum ResultsInput {
   static func open(_ path: String, _ console: Console) -> Store? {
     do {
-      let store = try Store.open(existing: path)
+      let store = try Store.open(reading: path)
       LegacyRecords.prepare(store)
       return store
     } catch StoreError.missing {

@@ -1,5 +1,6 @@
 // `taboo export DB --out DIR`: the batch as tidy CSV (docs/design.md §7): runs, probes, switches,
-// transfer and summary.
+// transfer and summary. The database is opened read-only; the files are written beside DIR
+// first and moved into it together, so a failed export leaves an earlier one as it was.
 
 import Foundation
 import Analysis
@@ -12,7 +13,7 @@ struct ExportCommand: Command {
     summary: "Write a batch as CSV: runs, probes, switches, transfer, summary.",
     positionals: PositionalSpec(name: "DB", minimum: 1, maximum: 1, help: "A results database (taboo run)."),
     options: [
-      OptionSpec(name: "out", value: "DIR", help: "The directory for the CSV files (created if missing; files are replaced)."),
+      OptionSpec(name: "out", value: "DIR", help: "The directory for the CSV files (created if missing; files are replaced, all together)."),
     ],
     discussion: """
       RFC 4180 with CRLF line ends and a header row; `run`, `seed` and one column per parameter of
@@ -34,12 +35,29 @@ struct ExportCommand: Command {
     let path = arguments.positionals[0]
     guard let store = ResultsInput.open(path, console) else { return .failure }
     do {
-      let report = try Export.write(store, to: directory)
+      let staged = try StagedDirectory(for: directory)
+      let report: Export.Report
+      do {
+        report = try Export.write(store, to: staged.staging)
+        try staged.commit(report.files.map(\.name))
+      } catch ExportError.unwritable(let file, let reason) where file.hasPrefix(staged.staging) {
+        staged.discard()
+        let name = URL(fileURLWithPath: file).lastPathComponent
+        throw ExportError.unwritable(path: staged.finalPath(name), reason: reason)
+      } catch {
+        staged.discard()
+        throw error
+      }
       for file in report.files {
         console.error("  \(file.name): \(file.rows) row\(file.rows == 1 ? "" : "s")")
       }
       console.out("exported: \(directory) (\(report.analysis.runs.count) runs)")
       return .success
+    } catch let failure as StagedDirectory.Failure {
+      // In export's own words (ExportError), as for a file that cannot be written.
+      let reason = failure.kind == .create ? "cannot create the directory (\(failure.reason))" : failure.reason
+      console.error("error: \(ExportError.unwritable(path: failure.path, reason: reason))")
+      return .failure
     } catch {
       console.error("error: \(error)")
       return .failure

@@ -16,7 +16,14 @@ struct MergeCommand: Command {
     discussion: """
       Shards must come from the same scenario text; a database of another batch is refused before
       anything is written. A run found in several shards is kept once if its results agree.
-      Merging again is harmless: runs already in the output are skipped.
+      Merging again is harmless: runs already in the output are skipped. A merge is all or
+      nothing: after a refusal or a conflict there is no new output, and an existing one is as it
+      was.
+
+      EXIT CODES:
+        0   merged
+        1   an input or the output was refused, damaged or in conflict (nothing was merged)
+        64  the command line is wrong
       """)
 
   func run(_ arguments: ParsedArguments, _ console: Console) -> ExitCode {
@@ -26,13 +33,14 @@ struct MergeCommand: Command {
       return .usage
     }
     do {
-      let report = try Store.merge(inputs: arguments.positionals, into: output)
+      let report = try Store.merge(inputs: arguments.positionals, into: output, waiting: {
+        console.error("taboo: database locked by another process; waiting… (\(output))")
+      })
       for input in report.inputs {
         console.error("  \(input.path): \(input.added) runs added"
           + (input.skipped > 0 ? ", \(input.skipped) already present" : ""))
       }
-      let total = try Store.open(existing: output).runCount()
-      console.out("merged: \(output) (\(total) runs; \(report.added) added)")
+      console.out("merged: \(output) (\(report.total) runs; \(report.added) added)")
       return .success
     } catch {
       console.error("error: \(error)")

@@ -1,5 +1,7 @@
 // `taboo plot DB --out DIR`: the SVG figures of docs/design.md §7 — learning curves per probed set,
-// switch latency against reversal index, unlocking against each swept parameter.
+// switch latency against reversal index, unlocking against each swept parameter. The database is
+// opened read-only; the figures are written beside DIR first and moved into it together, so a
+// failed plot leaves earlier figures as they were.
 
 import Foundation
 import Records
@@ -44,13 +46,14 @@ struct PlotCommand: Command {
       console.error("error: no database at \(path)")
       return .failure
     }
-    let store: Store
+    guard let store = ResultsInput.open(path, console) else { return .failure }
     let analysis: BatchAnalysis
     var runs: [RunRecord] = []
     do {
-      store = try Store.open(existing: path)
-      LegacyRecords.prepare(store)
       analysis = try BatchAnalysis.analyze(store) { run, _ in runs.append(run) }
+    } catch let error as StoreError {
+      console.error("error: \(error)")
+      return .failure
     } catch {
       console.error("error: cannot read \(path): \(error)")
       return .failure
@@ -60,10 +63,9 @@ struct PlotCommand: Command {
         "error: \(path) holds no runs yet; run the batch first (taboo run … --db \(path))")
       return .failure
     }
-    do {
-      try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-    } catch {
-      console.error("error: cannot create the directory \(out): \(Self.reason(error))")
+    let staged: StagedDirectory
+    do { staged = try StagedDirectory(for: out) } catch {
+      console.error("error: \(error)")
       return .failure
     }
 
@@ -91,28 +93,21 @@ struct PlotCommand: Command {
     figures += unlocking
 
     for figure in figures {
-      let file = URL(fileURLWithPath: out).appendingPathComponent(figure.name)
       do {
-        try Data(figure.svg.utf8).write(to: file, options: .atomic)
+        try Data(figure.svg.utf8).write(to: URL(fileURLWithPath: staged.path(figure.name)))
       } catch {
-        console.error("error: cannot write \(file.path): \(Self.reason(error))")
+        staged.discard()
+        console.error(
+          "error: cannot write \(staged.finalPath(figure.name)): \(StagedDirectory.reason(error))")
         return .failure
       }
-      console.out(file.path)
     }
+    do { try staged.commit(figures.map(\.name)) } catch {
+      console.error("error: \(error)")
+      return .failure
+    }
+    for figure in figures { console.out(staged.finalPath(figure.name)) }
     for reason in skipped { console.error("skipped \(reason)") }
     return .success
-  }
-
-  /// The underlying POSIX reason of a file error, in a few words.
-  static func reason(_ error: Error) -> String {
-    let ns = error as NSError
-    if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError,
-      underlying.domain == NSPOSIXErrorDomain,
-      let code = POSIXErrorCode(rawValue: Int32(underlying.code))
-    {
-      return String(cString: strerror(code.rawValue)).lowercased()
-    }
-    return ns.localizedDescription
   }
 }

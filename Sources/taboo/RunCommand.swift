@@ -71,7 +71,10 @@ struct RunCommand: Command {
     let done: Set<RunKey>
     do {
       store = try Store.open(path: dbPath, scenarioName: scenario.name, scenarioText: text,
-                             version: version)
+                             version: version, waiting: {
+        console.error((console.errorIsTerminal ? "\r\u{1B}[K" : "")
+          + "taboo: database locked by another process; waiting… (\(dbPath))")
+      })
       done = try store.completedRuns()
       try store.setPlannedRuns(jobs.count)
     } catch {

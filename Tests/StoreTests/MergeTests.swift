@@ -138,9 +138,26 @@ struct MergeTests {
     try expectSound(same)
   }
 
-  @Test("a run with different results in two shards is a conflict; that shard adds nothing")
+  /// The bytes and modification time of a file, and the names in its directory.
+  struct FileState: Equatable {
+    var bytes: Data
+    var modified: Date
+    var neighbours: [String]
+
+    init(_ path: String) throws {
+      bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+      let attributes = try FileManager.default.attributesOfItem(atPath: path)
+      modified = try #require(attributes[.modificationDate] as? Date)
+      neighbours = try FileManager.default.contentsOfDirectory(
+        atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path
+      ).sorted()
+    }
+  }
+
+  @Test("a conflict between two inputs leaves no output at all, and no staging file")
   func conflict() throws {
     let directory = try TemporaryDirectory()
+    defer { withExtendedLifetime(directory) {} }
     let a = directory.file("a.sqlite")
     let b = directory.file("b.sqlite")
     try write([Self.batch[0]], to: a)
@@ -149,12 +166,44 @@ struct MergeTests {
     try write([Self.batch[1], changed], to: b)
     let merged = directory.file("merged.sqlite")
     let error = #expect(throws: StoreError.self) { try Store.merge(inputs: [a, b], into: merged) }
-    #expect(
-      error == .mergeConflict(point: changed.key.pointLabel, seed: 1, path: b, outputPath: merged))
-    let store = try Store.open(existing: merged)
-    #expect(try store.completedRuns() == [Self.batch[0].key])  // a merged, b not at all
-    #expect(try store.probeCount() == Self.batch[0].probes.count)
-    try expectSound(merged)
+    #expect(error == .mergeConflict(point: changed.key.pointLabel, seed: 1, path: b, outputPath: a))
+    #expect(!FileManager.default.fileExists(atPath: merged))  // a is not half-merged into it
+    let left = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
+    #expect(left == ["a.sqlite", "b.sqlite"], "\(left)")
+  }
+
+  @Test("a conflict leaves an existing output byte for byte as it was")
+  func conflictWithExistingOutput() throws {
+    let directory = try TemporaryDirectory()
+    defer { withExtendedLifetime(directory) {} }
+    let a = directory.file("a.sqlite")
+    let b = directory.file("b.sqlite")
+    let output = directory.file("output.sqlite")
+    try write([Self.batch[0]], to: a)
+    var changed = Self.batch[0]
+    changed.probes[4].loss = try #require(changed.probes[4].loss).nextUp
+    try write([Self.batch[1], changed], to: b)
+    try write([Self.batch[2], Self.batch[3]], to: output)
+    let before = try FileState(output)
+
+    // Between two inputs: the first is not merged either.
+    #expect(throws: StoreError.mergeConflict(point: changed.key.pointLabel, seed: 1, path: b, outputPath: a)) {
+      try Store.merge(inputs: [a, b], into: output)
+    }
+    #expect(try FileState(output) == before)
+
+    // Between the output and an input: the inputs before it are not merged either.
+    let c = directory.file("c.sqlite")
+    try write([Self.batch[5]], to: c)
+    try Store.merge(inputs: [a], into: output)
+    let merged = try FileState(output)
+    #expect(throws: StoreError.mergeConflict(point: changed.key.pointLabel, seed: 1, path: b, outputPath: output)) {
+      try Store.merge(inputs: [c, b], into: output)
+    }
+    #expect(try FileState(output) == merged)
+    let store = try Store.open(reading: output)
+    #expect(try store.completedRuns() == Set([0, 2, 3].map { Self.batch[$0].key }))
+    try expectSound(output)
   }
 
   enum Change: String, CaseIterable, Sendable {
@@ -189,9 +238,10 @@ struct MergeTests {
     let merged = directory.file("merged.sqlite")
     #expect(
       throws: StoreError.mergeConflict(
-        point: original.key.pointLabel, seed: 1, path: c, outputPath: merged)
+        point: original.key.pointLabel, seed: 1, path: c, outputPath: a)
     ) {
       try Store.merge(inputs: [a, c], into: merged)
     }
+    #expect(!FileManager.default.fileExists(atPath: merged))
   }
 }
