@@ -60,10 +60,8 @@ public enum WriteOutcome: Sendable, Hashable {
 
 /// The store's refusals and failures, each with a message for the user.
 public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
-  /// The database holds results of another scenario text.
-  case differentScenario(
-    path: String, storedName: String, storedHash: String, givenName: String,
-    givenHash: String)
+  /// The database holds results of a batch whose runs would differ; `change` says how.
+  case differentScenario(path: String, storedName: String, change: String)
   /// The file exists but is not an SQLite database.
   case notADatabase(path: String)
   /// An SQLite database without taboo's `meta` table.
@@ -99,10 +97,10 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
 
   public var description: String {
     switch self {
-    case .differentScenario(let path, let storedName, let storedHash, let givenName, let givenHash):
-      return "the database \(path) belongs to a different scenario ('\(storedName)', hash "
-        + "\(storedHash.prefix(12))) than '\(givenName)' (hash \(givenHash.prefix(12))); use "
-        + "another --db path or delete the file to start afresh."
+    case .differentScenario(let path, let storedName, let change):
+      return "the database \(path) holds the batch of a different scenario ('\(storedName)': \(change)); "
+        + "run into a new database with --db PATH, or start this one again with --force-new (which keeps "
+        + "a backup copy)."
     case .notADatabase(let path):
       return "\(path) is not an SQLite database (left untouched); use another --db path."
     case .notATabooDatabase(let path):
@@ -220,9 +218,15 @@ public final class Store: @unchecked Sendable {
   ///
   /// A lock held by another process is waited for as long as it is held; `waiting` is called
   /// once a wait has lasted a second (and again for each later wait), to tell the user.
+  ///
+  /// A batch is identified by what determines its results, not by the bytes of its file: when
+  /// the stored scenario text differs from `scenarioText`, `change(storedText)` says what
+  /// changes results (nil: nothing — a comment or layout edit — and the database is kept).
+  /// Without `change` any other text is refused.
   public static func open(
     path: String, scenarioName: String, scenarioText: String,
-    version: String, waiting: (@Sendable () -> Void)? = nil
+    version: String, waiting: (@Sendable () -> Void)? = nil,
+    change: ((_ storedText: String) -> String?)? = nil
   ) throws -> Store {
     try refuseDirectory(path)
     let parent = URL(fileURLWithPath: path).deletingLastPathComponent().path
@@ -250,18 +254,19 @@ public final class Store: @unchecked Sendable {
       case .taboo:
         // Refused before the upgrade below could write to it.
         let stored = try readMeta(connection, path: path, versions: 1...schemaVersion)
-        guard stored.scenarioHash == hash else {
-          throw StoreError.differentScenario(
-            path: path, storedName: stored.scenarioName, storedHash: stored.scenarioHash,
-            givenName: scenarioName, givenHash: hash)
+        if stored.scenarioHash != hash {
+          let difference = change.map { $0(stored.scenarioText) } ?? "its scenario text differs"
+          if let difference {
+            throw StoreError.differentScenario(path: path, storedName: stored.scenarioName, change: difference)
+          }
         }
         try upgrade(connection)
       }
       let meta = try readMeta(connection, path: path)
-      guard meta.scenarioHash == hash else {
-        throw StoreError.differentScenario(
-          path: path, storedName: meta.scenarioName, storedHash: meta.scenarioHash,
-          givenName: scenarioName, givenHash: hash)
+      if meta.scenarioHash != hash,  // another process created it meanwhile, for another text
+        let difference = change.map({ $0(meta.scenarioText) }) ?? "its scenario text differs"
+      {
+        throw StoreError.differentScenario(path: path, storedName: meta.scenarioName, change: difference)
       }
       try configure(connection, journalMode: true)
       try checkWritable(connection, path: path)

@@ -25,6 +25,7 @@ struct RunCommand: Command {
       OptionSpec(name: "set", value: "NAME=VALUE", help: "Fix a parameter (a `let` or a swept one) to one value.", repeatable: true),
       OptionSpec(name: "db", value: "PATH", help: "The results database (default: runs/<scenario file name>.sqlite)."),
       OptionSpec(name: "shard", value: "I/N", help: "Run only the I-th of N deterministic slices of the batch (for job arrays)."),
+      OptionSpec(name: "force-new", value: nil, help: "If the database holds another scenario's batch, move it aside as a backup copy and start afresh."),
       OptionSpec(name: "grace", value: "SECONDS", help: "After SIGTERM, how long the runs in flight may take to finish and be stored (default 30)."),
     ],
     discussion: """
@@ -69,12 +70,34 @@ struct RunCommand: Command {
     let dbPath = options.db ?? "runs/\(URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent).sqlite"
     let store: Store
     let done: Set<RunKey>
+    // The batch's identity: the file's own run specifications (without --set), so that an edit
+    // of a comment keeps the database and an edit that changes results is named.
+    let unset = loaded.unset ?? scenario
+    let identity = BatchIdentity(
+      specs: unset.sweepPoints.prefix(Limits.checkedSweepPoints).map { unset.resolved(at: $0) })
+    let change: (String) -> String? = { storedText in
+      guard let old = ScenarioChecker.check(text: storedText).scenario else {
+        return "its stored scenario no longer checks"
+      }
+      return identity.change(
+        from: BatchIdentity(specs: old.sweepPoints.prefix(Limits.checkedSweepPoints).map { old.resolved(at: $0) }))
+    }
+    func open() throws -> Store {
+      try Store.open(
+        path: dbPath, scenarioName: scenario.name, scenarioText: text, version: version,
+        waiting: {
+          console.error((console.errorIsTerminal ? "\r\u{1B}[K" : "")
+            + "taboo: database locked by another process; waiting… (\(dbPath))")
+        }, change: change)
+    }
     do {
-      store = try Store.open(path: dbPath, scenarioName: scenario.name, scenarioText: text,
-                             version: version, waiting: {
-        console.error((console.errorIsTerminal ? "\r\u{1B}[K" : "")
-          + "taboo: database locked by another process; waiting… (\(dbPath))")
-      })
+      do {
+        store = try open()
+      } catch StoreError.differentScenario(_, _, let difference) where arguments.flag("force-new") {
+        let backup = try Self.moveAside(dbPath)
+        console.error("taboo: \(dbPath) held another batch (\(difference)); kept it as \(backup) and started afresh")
+        store = try open()
+      }
       done = try store.completedRuns()
       try store.setPlannedRuns(jobs.count)
     } catch {
@@ -170,6 +193,16 @@ struct RunCommand: Command {
     }
     console.out("results: \(dbPath) (\(complete) of \(jobs.count) runs)")
     return failures.isEmpty ? .success : .failure
+  }
+
+  /// Moves a database (and its -wal and -shm files) to `PATH.backup-DATE`; returns the new path.
+  static func moveAside(_ path: String) throws -> String {
+    let stamp = Date.now.ISO8601Format().replacingOccurrences(of: ":", with: "")
+    let backup = "\(path).backup-\(stamp)"
+    for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
+      try FileManager.default.moveItem(atPath: path + suffix, toPath: backup + suffix)
+    }
+    return backup
   }
 
   private func label(_ key: RunKey) -> String {

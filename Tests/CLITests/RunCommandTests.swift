@@ -193,6 +193,39 @@ struct RunCommandTests {
     #expect(try Store.open(existing: db).runCount() == 1)
   }
 
+  @Test("a batch is its resolved scenario: a comment edit keeps the database, a setting edit is named")
+  func identity() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let original = try String(contentsOfFile: Taboo.scenario("weak-sample-unlocking.taboo"), encoding: .utf8)
+    let file = try dir.file("w.taboo", original)
+    let db = dir.path("w.sqlite")
+    let args = ["--set", "pretrain_steps=40", "--set", "lock_steps=20", "--set", "drill_epochs=10",
+                "--seeds", "1..2", "--db", db]
+    #expect(try Taboo.run(["run", file] + args).status == 0)
+    // A comment and spacing: the same batch.
+    _ = try dir.file("w.taboo", "# my copy of the canonical scenario\n" + original.replacingOccurrences(
+      of: "model gru 64 { embedding 32 }", with: "model gru 64   { embedding 32 }   # the network"))
+    let same = try Taboo.run(["run", file] + args)
+    #expect(same.status == 0 && same.stderr.contains("2 already in"), "\(same.stderr)")
+    // A learning rate in one phase: refused, saying what changed and the two ways out.
+    _ = try dir.file("w.taboo", original.replacingOccurrences(
+      of: "phase lock for lock_steps steps {", with: "phase lock for lock_steps steps { lr 0.001;"))
+    let before = try Data(contentsOf: URL(fileURLWithPath: db))
+    let changed = try Taboo.run(["run", file] + args)
+    #expect(changed.status == 1)
+    #expect(changed.stderr.contains("lr 0.003 → 0.001 in phase lock"), "\(changed.stderr)")
+    #expect(changed.stderr.contains("--db") && changed.stderr.contains("--force-new"), "\(changed.stderr)")
+    #expect(try Data(contentsOf: URL(fileURLWithPath: db)) == before)
+    // --force-new keeps a backup copy and starts again.
+    let fresh = try Taboo.run(["run", file] + args + ["--force-new"])
+    #expect(fresh.status == 0 && fresh.stderr.contains("kept it as"), "\(fresh.stderr)")
+    let backups = try FileManager.default.contentsOfDirectory(atPath: dir.url.path).filter { $0.hasPrefix("w.sqlite.backup-") }
+    #expect(!backups.isEmpty)
+    #expect(try Store.open(existing: dir.path(backups.first { !$0.hasSuffix("-wal") && !$0.hasSuffix("-shm") }!)).runCount() == 2)
+    #expect(try Store.open(existing: db).runCount() == 2)
+  }
+
   @Test("bad command lines get one clear line each", arguments: [
     (["--seeds", "5..1"], "--seeds"),
     (["--shard", "3/2"], "--shard"),

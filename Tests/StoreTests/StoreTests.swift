@@ -132,8 +132,8 @@ struct StoreTests {
     }
     let message = try #require(error).description
     #expect(message.contains(path))
-    #expect(message.contains("'weak-sample-unlocking'") && message.contains("'serial-reversal'"))
-    #expect(message.contains("--db") && message.contains("delete the file"))
+    #expect(message.contains("'weak-sample-unlocking'") && message.contains("its scenario text differs"))
+    #expect(message.contains("--db") && message.contains("--force-new"))
     #expect(message.hasSuffix(".") && !message.dropLast().contains(". "))  // one sentence
     #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
     #expect(try openStore(path, name: "weak-sample-unlocking").runCount() == 1)
