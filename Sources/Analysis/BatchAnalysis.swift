@@ -9,7 +9,8 @@ import Records
 public struct RunAnalysis: Sendable {
   /// The run without its probes and trials.
   public var record: RunRecord
-  /// 1-based position in sweep order: the `run` column of the CSV files.
+  /// The run's number: the `run` column of the CSV files (the store's id of the run, stable
+  /// for the life of the database; else the 1-based position in sweep order).
   public var number: Int
   public var switches: [SwitchMetric]
   public var transfers: [TransferMetric]
@@ -54,9 +55,11 @@ public struct BatchAnalysis: Sendable {
     _ source: some RunSource, eachRun: (RunRecord, Int) throws -> Void = { _, _ in }
   ) throws -> BatchAnalysis {
     var analyses: [RunAnalysis] = []
+    let numbers = try source.runNumbers()
     try source.forEachRun { run in
-      analyses.append(RunAnalysis(run, number: analyses.count + 1))
-      try eachRun(run, analyses.count)
+      let number = numbers?[run.key] ?? analyses.count + 1
+      analyses.append(RunAnalysis(run, number: number))
+      try eachRun(run, number)
     }
     return BatchAnalysis(scenarioName: source.scenarioName, analyses: analyses)
   }

@@ -318,4 +318,11 @@ public protocol RunSource {
   func runs() throws -> [RunRecord]
   /// Calls `body` with every run, probes and trials filled, in sweep order.
   func forEachRun(_ body: (RunRecord) throws -> Void) throws
+  /// Each run's number, stable for the life of the source (the `run` column of the CSV files);
+  /// nil: number runs by their position in sweep order.
+  func runNumbers() throws -> [RunKey: Int]?
+}
+
+extension RunSource {
+  public func runNumbers() throws -> [RunKey: Int]? { nil }
 }

@@ -12,6 +12,17 @@ import Specification
 extension Store: RunSource {
   public var scenarioName: String { meta.scenarioName }
 
+  /// Each run's id in `runs`: assigned once, when the run is stored, so the `run` column of two
+  /// exports of one database agrees however many runs came in between.
+  public func runNumbers() throws -> [RunKey: Int]? {
+    try locked {
+      let statement = try db.prepare("SELECT id, parameters, seed FROM runs")
+      var numbers: [RunKey: Int] = [:]
+      while try statement.step() { numbers[try key(statement, parameters: 1, seed: 2)] = statement.int(0) }
+      return numbers
+    }
+  }
+
   /// Every run with its phases but without probes (`probes` is empty), in sweep order.
   public func runs() throws -> [RunRecord] {
     try locked { try runRows(nil).map(\.record) }

@@ -248,6 +248,8 @@ enum ResultsInput {
     do {
       let store = try Store.open(reading: path)
       LegacyRecords.prepare(store)
+      // An unfinished batch must not pass for a finished one: say so, in one line, first.
+      if let note = try store.completenessNote() { console.error("note: \(note)") }
       return store
     } catch StoreError.missing {
       console.error("error: no results database at '\(path)'; run a scenario first (taboo run FILE --db \(path)).")

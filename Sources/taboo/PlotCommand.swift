@@ -58,11 +58,7 @@ struct PlotCommand: Command {
       console.error("error: cannot read \(path): \(error)")
       return .failure
     }
-    if runs.isEmpty {
-      console.error(
-        "error: \(path) holds no runs yet; run the batch first (taboo run … --db \(path))")
-      return .failure
-    }
+    if runs.isEmpty { return .success }  // nothing to draw; `ResultsInput` said so
     let staged: StagedDirectory
     do { staged = try StagedDirectory(for: out) } catch {
       console.error("error: \(error)")

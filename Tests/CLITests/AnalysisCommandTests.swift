@@ -179,3 +179,65 @@ struct SweepLabelTests {
     }
   }
 }
+
+/// What the reading commands say of a batch that is not finished, or empty, and the `run` column.
+@Suite("unfinished and empty batches; stable run numbers")
+struct BatchStateTests {
+  @Test("the run column keeps its numbers when runs are added that sort before them")
+  func stableRunNumbers() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let db = dir.path("s.sqlite")
+    func export(_ name: String) throws -> [String: String] {
+      #expect(try Taboo.run(["export", db, "--out", dir.path(name)]).status == 0)
+      let rows = try String(contentsOfFile: dir.path(name) + "/runs.csv", encoding: .utf8).split(separator: "\r\n")
+      let header = rows[0].split(separator: ",").map(String.init)
+      let seed = header.firstIndex(of: "seed")!
+      var numbers: [String: String] = [:]
+      for row in rows.dropFirst() {
+        let fields = row.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        numbers[fields[seed]] = fields[0]
+      }
+      return numbers
+    }
+    #expect(try Taboo.run(shortCanonical + ["--seeds", "5..6", "--db", db]).status == 0)
+    let first = try export("a")
+    #expect(try Taboo.run(shortCanonical + ["--seeds", "1..6", "--db", db]).status == 0)
+    let second = try export("b")
+    #expect(second.count == 6)
+    #expect(first["5"] == second["5"] && first["6"] == second["6"], "\(first) vs \(second)")
+    #expect(Set(second.values).count == 6)
+  }
+
+  @Test("analyze, compare, export and plot say in one line that a batch is not finished")
+  func unfinished() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let db = dir.path("u.sqlite")
+    #expect(try Taboo.run(shortCanonical + ["--seeds", "1..2", "--db", db]).status == 0)
+    #expect(try Store.open(existing: db).plannedRuns() == 2)
+    // As if the batch of 5 runs had been interrupted after two.
+    try Store.open(existing: db).setPlannedRuns(5)
+    for command in [["analyze", db], ["compare", db], ["export", db, "--out", dir.path("csv")],
+                    ["plot", db, "--out", dir.path("svg")]] {
+      let r = try Taboo.run(command)
+      #expect(r.status == 0, "\(command[0]): \(r.stderr)")
+      let notes = r.stderr.split(separator: "\n").filter { $0.contains("not finished") }
+      #expect(notes.count == 1 && notes[0].contains("2 of 5 planned runs"), "\(command[0]): \(r.stderr)")
+    }
+  }
+
+  @Test("compare and plot on a database without runs say so, and exit 0 like analyze")
+  func empty() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let db = dir.path("e.sqlite")
+    _ = try Store.open(path: db, scenarioName: "empty", scenarioText: "# nothing", version: "test")
+    for command in [["analyze", db], ["compare", db], ["plot", db, "--out", dir.path("svg")]] {
+      let r = try Taboo.run(command)
+      #expect(r.status == 0, "\(command[0]): \(r.stderr)")
+      #expect(r.stderr.contains("holds no runs yet"), "\(command[0]): \(r.stderr)")
+      #expect(!r.stdout.contains("phase"), "\(command[0]): \(r.stdout)")
+    }
+  }
+}
