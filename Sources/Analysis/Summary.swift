@@ -34,7 +34,8 @@ public enum Summary {
   public static let metrics = [
     "latency_steps", "latency_examples", "censored", "latency50_steps", "latency80_steps",
     "perseveration_steps", "latency_trials", "latency50_trials", "latency80_trials",
-    "perseveration_trials", "old_answer_errors", "other_errors",
+    "perseveration_trials", "old_answer_errors", "other_errors", "old_answer_errors_per_lane",
+    "other_errors_per_lane",
     "reversal_trials_to_criterion", "reversal_errors", "one_trial_reversals",
     "learning_set_ratio", "learning_set_decay",
     "truth_start", "truth_end", "truth_peak", "truth_strong", "gap_recovered", "half_change_step",
@@ -89,8 +90,10 @@ public enum Summary {
         row("latency50_\(unit)", s.latency50Steps.map(Double.init), false)
         row("latency80_\(unit)", s.latency80Steps.map(Double.init), false)
         row("perseveration_\(unit)", s.perseverationSteps.map(Double.init), false)
-        row("old_answer_errors", s.oldAnswerErrors, false)
-        row("other_errors", s.otherErrors, false)
+        // In steps: counts of (item, probe) errors; in trials: means over lanes, and named so.
+        let perLane = s.unit == .trials ? "_per_lane" : ""
+        row("old_answer_errors\(perLane)", s.oldAnswerErrors, false)
+        row("other_errors\(perLane)", s.otherErrors, false)
       }
       for r in run.reversals {
         // Per run: the median over lanes, the mean errors per lane, the share of one-trial lanes.

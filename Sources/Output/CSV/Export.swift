@@ -31,6 +31,8 @@ public enum Export {
     "old_answer_errors", "other_errors",
     // Frozen phases in `context stream` count trials; their `…_steps` columns are then empty.
     "latency_trials", "latency50_trials", "latency80_trials", "perseveration_trials",
+    // … and their errors are means over lanes (the two counts above are then empty).
+    "old_answer_errors_per_lane", "other_errors_per_lane",
   ]
   public static let transferColumns = [
     "phase_index", "phase", "set", "password", "truth_start", "truth_end", "truth_peak", "truth_strong",
@@ -132,9 +134,11 @@ public enum Export {
           .string(s.oldTarget.rawValue), .string(s.newTarget.rawValue), .integer(steps ? s.latencySteps : nil),
           .integer(s.latencyExamples), .bool(s.censored), .integer(steps ? s.latency50Steps : nil),
           .integer(steps ? s.latency80Steps : nil), .integer(steps ? s.perseverationSteps : nil),
-          .number(s.oldAnswerErrors), .number(s.otherErrors),
+          .integer(steps ? s.oldAnswerErrors.map { Int($0.rounded()) } : nil),
+          .integer(steps ? s.otherErrors.map { Int($0.rounded()) } : nil),
           .integer(trials ? s.latencySteps : nil), .integer(trials ? s.latency50Steps : nil),
           .integer(trials ? s.latency80Steps : nil), .integer(trials ? s.perseverationSteps : nil),
+          .number(trials ? s.oldAnswerErrors : nil), .number(trials ? s.otherErrors : nil),
         ])
       }
       for t in run.transfers {
