@@ -13,7 +13,7 @@ struct ExportCommand: Command {
     summary: "Write a batch as CSV: runs, probes, switches, transfer, summary.",
     positionals: PositionalSpec(name: "DB", minimum: 1, maximum: 1, help: "A results database (taboo run)."),
     options: [
-      OptionSpec(name: "out", value: "DIR", help: "The directory for the CSV files (created if missing; files are replaced, all together)."),
+      OptionSpec(name: "out", value: "DIR", help: "The directory for the CSV files (created if missing; files are replaced, all together).", required: true),
     ],
     discussion: """
       RFC 4180 with CRLF line ends and a header row; `run`, `seed` and one column per parameter of

@@ -11,7 +11,7 @@ struct MergeCommand: Command {
     summary: "Combine the shard databases of one batch into one database.",
     positionals: PositionalSpec(name: "DB", minimum: 1, maximum: nil, help: "Shard databases (taboo run --shard I/N --db …)."),
     options: [
-      OptionSpec(name: "into", value: "PATH", help: "The combined database (created, or added to if it holds the same batch)."),
+      OptionSpec(name: "into", value: "PATH", help: "The combined database (created, or added to if it holds the same batch).", required: true),
     ],
     discussion: """
       Shards must come from the same scenario text; a database of another batch is refused before

@@ -17,7 +17,7 @@ struct PlotCommand: Command {
       name: "DB", minimum: 1, maximum: 1, help: "The results database (taboo run --db …)."),
     options: [
       OptionSpec(
-        name: "out", value: "DIR", help: "The directory for the figures (created if missing).")
+        name: "out", value: "DIR", help: "The directory for the figures (created if missing).", required: true)
     ],
     discussion: """
       Writes curves-SET.svg for every probed set (acc_truth and acc_taboo over optimizer steps,

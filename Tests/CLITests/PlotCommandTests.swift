@@ -114,10 +114,16 @@ struct PlotCommandTests {
     #expect(plot.stderr.split(separator: "\n").count == 1, "\(plot.stderr)")
   }
 
-  @Test("--out is required", arguments: [["plot", "x.sqlite"]])
-  func needsOut(arguments: [String]) throws {
-    let plot = try Taboo.run(arguments)
-    #expect(plot.status == 64)
-    #expect(plot.stderr.contains("taboo plot needs --out DIR"))
+  @Test("--out and --into are required, and the usage lines say so", arguments: [
+    (["plot", "x.sqlite"], "'taboo plot' needs --out DIR", "USAGE: taboo plot DB --out DIR"),
+    (["export", "x.sqlite"], "'taboo export' needs --out DIR", "USAGE: taboo export DB --out DIR"),
+    (["merge", "a.sqlite"], "'taboo merge' needs --into PATH", "USAGE: taboo merge DB… --into PATH"),
+  ])
+  func requiredOptions(arguments: [String], message: String, usage: String) throws {
+    let result = try Taboo.run(arguments)
+    #expect(result.status == 64)
+    #expect(result.stderr.contains(message), "\(result.stderr)")
+    let help = try Taboo.run([arguments[0], "--help"])
+    #expect(help.stdout.contains(usage), "\(help.stdout)")
   }
 }
