@@ -98,7 +98,8 @@ let package = Package(
       name: "OutputTests",
       dependencies: ["Output", "Analysis", "Store", "Records", "Specification", "RecordFixtures"]),
     .testTarget(
-      name: "CLITests", dependencies: ["taboo", "Store", "Analysis", "Output", "Records", "Specification"]),
+      name: "CLITests",
+      dependencies: ["taboo", "Store", "Analysis", "Output", "Records", "Specification", "Randomness"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -558,6 +558,11 @@ public final class Store: @unchecked Sendable {
   }
 
   static func storeError(_ error: SQLiteError, path: String) -> StoreError {
+    // SQLite's own words and the failing statement only with `--verbose` (`TABOO_VERBOSE=1`),
+    // on a line of their own before the one-sentence error.
+    if ProcessInfo.processInfo.environment["TABOO_VERBOSE"] == "1" {
+      FileHandle.standardError.write(Data("detail: \(path): \(error.description)\n".utf8))
+    }
     if error.isNotADatabase { return .notADatabase(path: path) }
     if error.isCorrupt { return .damaged(path: path) }
     if error.isReadOnly { return .unwritable(path: path) }

@@ -45,7 +45,8 @@ func mainUsage() -> String {
   }
   lines.append(contentsOf: [
     "",
-    "See 'taboo <command> --help' for a command's arguments and options.",
+    "See 'taboo <command> --help' for a command's arguments and options; '--verbose' anywhere adds",
+    "SQLite's own words to database errors.",
     "Exit codes: 0 ok, 1 failure, 64 bad usage, 65 bad scenario, 130 interrupted, 143 terminated (run again to resume).",
   ])
   return lines.joined(separator: "\n")
@@ -104,4 +105,11 @@ func unknownCommand(_ name: String) -> UsageError {
       ?? "the commands are \(names.joined(separator: ", ")); see 'taboo --help'")
 }
 
-exit(runMain(Array(CommandLine.arguments.dropFirst()), .standard).rawValue)
+// `--verbose`, anywhere on the command line: failures of the database also show SQLite's own
+// message and the statement that failed (kept out of the one-line errors otherwise).
+var mainArguments = Array(CommandLine.arguments.dropFirst())
+if let index = mainArguments.firstIndex(of: "--verbose") {
+  mainArguments.remove(at: index)
+  setenv("TABOO_VERBOSE", "1", 1)
+}
+exit(runMain(mainArguments, .standard).rawValue)

@@ -3,6 +3,7 @@
 // exports and plots, a lock held by another process, and a merge that fails on a conflict.
 
 import Foundation
+import Randomness
 import Store
 import Testing
 
@@ -47,11 +48,8 @@ func damageFile(_ path: String) throws {
   defer { try? handle.close() }
   let size = try handle.seekToEnd()
   try handle.seek(toOffset: size / 2 / 4096 * 4096)
-  var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-  let garbage = (0..<4096).map { _ -> UInt8 in
-    state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-    return UInt8(truncatingIfNeeded: state >> 56)
-  }
+  var random = SeededGenerator(seed: 4096, stream: "damage")
+  let garbage = (0..<4096).map { _ in UInt8(random.nextInt(below: 256)) }
   try handle.write(contentsOf: Data(garbage))
 }
 
@@ -478,5 +476,23 @@ struct FaultTests {
     #expect(merged.status == 0 && merged.stdout == "merged: \(existing) (3 runs; 2 added)\n", "\(merged.stdout)")
     let again = try Taboo.run(["merge", a, "--into", existing])
     #expect(again.stdout == "merged: \(existing) (3 runs; 0 added)\n")
+  }
+}
+
+@Suite("--verbose")
+struct VerboseTests {
+  @Test("a database error is one sentence; --verbose adds SQLite's own words on a line of their own")
+  func verbose() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let path = try dir.file("header.sqlite", "")
+    // A file whose first page is not SQLite's: SQLite itself says "file is not a database".
+    try Data(repeating: 0x41, count: 8192).write(to: URL(fileURLWithPath: path))
+    let plain = try Taboo.run(["analyze", path])
+    #expect(plain.status == 1 && plain.stderr.split(separator: "\n").count == 1, "\(plain.stderr)")
+    #expect(!plain.stderr.contains("SQLite"), "\(plain.stderr)")
+    let verbose = try Taboo.run(["analyze", path, "--verbose"])
+    #expect(verbose.status == 1)
+    #expect(verbose.stderr.contains("detail: \(path): SQLite error"), "\(verbose.stderr)")
   }
 }
