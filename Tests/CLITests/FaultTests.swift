@@ -90,34 +90,7 @@ func tabooAsUnprivileged(_ arguments: [String]) throws -> Taboo.Output? {
   let setpriv = "/usr/bin/setpriv"
   guard FileManager.default.isExecutableFile(atPath: setpriv) else { return nil }
   func run(_ arguments: [String]) throws -> Taboo.Output {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "taboo-cli-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: directory) }
-    let outURL = directory.appendingPathComponent("stdout")
-    let errURL = directory.appendingPathComponent("stderr")
-    _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-    _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: setpriv)
-    process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", Taboo.executable.path]
-      + arguments
-    var environment = ProcessInfo.processInfo.environment
-    environment["NO_COLOR"] = "1"
-    process.environment = environment
-    let out = try FileHandle(forWritingTo: outURL)
-    let err = try FileHandle(forWritingTo: errURL)
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    process.waitUntilExit()
-    try out.close()
-    try err.close()
-    return Taboo.Output(
-      status: process.terminationStatus,
-      stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
-      stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
+    try Taboo.run(arguments, launcher: [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"])
   }
   guard try run(["--version"]).status == 0 else { return nil }
   return try run(arguments)

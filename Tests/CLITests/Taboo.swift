@@ -56,7 +56,11 @@ enum Taboo {
 
   /// Runs `taboo ARGUMENTS` and waits; output goes through files so a large one cannot block.
   @discardableResult
-  static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Output {
+  /// - Parameter launcher: a program and its arguments that start taboo (e.g. `setpriv` to run
+  ///   it as another user); nil: taboo itself.
+  static func run(
+    _ arguments: [String], environment: [String: String] = [:], launcher: [String]? = nil
+  ) throws -> Output {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
       "taboo-cli-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -66,8 +70,13 @@ enum Taboo {
     FileManager.default.createFile(atPath: outURL.path, contents: nil)
     FileManager.default.createFile(atPath: errURL.path, contents: nil)
     let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
+    if let launcher, let program = launcher.first {
+      process.executableURL = URL(fileURLWithPath: program)
+      process.arguments = Array(launcher.dropFirst()) + [executable.path] + arguments
+    } else {
+      process.executableURL = executable
+      process.arguments = arguments
+    }
     var env = ProcessInfo.processInfo.environment
     env["NO_COLOR"] = "1"
     for (key, value) in environment { env[key] = value }
