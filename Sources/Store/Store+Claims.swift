@@ -93,6 +93,19 @@ extension Store {
     }
   }
 
+  /// Closes the database now, whoever else still holds this store (a worker thread's last
+  /// reference may outlive the batch): the prepared statements are released and the WAL is
+  /// checkpointed into the file and removed. Nothing may be done with the store afterwards.
+  public func close() {
+    lock.lock()
+    defer { lock.unlock() }
+    insertRunStatement = nil
+    insertPhaseStatement = nil
+    insertProbeStatement = nil
+    insertTrialStatement = nil
+    db.close()
+  }
+
   /// A worker's owner name: host, process and a random part.
   public static func newOwner() -> String {
     "\(ProcessInfo.processInfo.hostName):\(getpid()):\(UUID().uuidString.prefix(8))"

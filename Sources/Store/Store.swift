@@ -175,10 +175,10 @@ public final class Store: @unchecked Sendable {
   let encoder: JSONEncoder
   let decoder: JSONDecoder
   /// Statements prepared once and reused for every run.
-  private var insertRunStatement: SQLiteStatement?
-  private var insertPhaseStatement: SQLiteStatement?
-  private var insertProbeStatement: SQLiteStatement?
-  private var insertTrialStatement: SQLiteStatement?
+  var insertRunStatement: SQLiteStatement?
+  var insertPhaseStatement: SQLiteStatement?
+  var insertProbeStatement: SQLiteStatement?
+  var insertTrialStatement: SQLiteStatement?
 
   /// Where a test can make `write` fail inside its transaction.
   package enum WriteStage: Sendable { case afterRun, afterPhases, afterProbes, afterTrials }

@@ -120,7 +120,10 @@ struct RunCommand: Command {
     // it, so no run is trained twice (Store+Claims.swift).
     let owner = Store.newOwner()
     var lastHeartbeat = Date()
-    defer { try? store.release(owner: owner) }
+    defer {
+      try? store.release(owner: owner)
+      store.close()  // now, not when the last worker thread lets go of it
+    }
     var runSeconds = 0.0, probeSeconds = 0.0, storeSeconds = 0.0
     var storeError: String? = nil
     runner.run(
