@@ -3,7 +3,8 @@
 import Specification
 
 /// The largest values a scenario may ask for. Sizes beyond these are rejected before a run
-/// starts; combinations that fit each bound but not in memory are caught by `MemoryEstimate`.
+/// starts; combinations that fit each bound but not in memory are caught by the simulator's
+/// `MemoryEstimate`, which `taboo check` asks through `RunModel`.
 public enum Limits {
   /// Memory one run may need (parameters, optimizer state, activations of the largest batch).
   public static let memoryBytes = 4 << 30
