@@ -184,7 +184,7 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Equatable {
     case .setNeitherTrainedNorProbed: return "a set only used to define others: never trained or probed"
     case .singleValueSweep: return "a sweep of one value"
     case .duplicateSweepValue: return "a sweep that lists a value twice"
-    case .noProbe: return "no `probe`: nothing will be measured"
+    case .noProbe: return "no `probe`: only the trained streams are measured"
     case .probeNeverReached: return "a probe interval longer than every phase"
     case .settingHasNoEffect: return "a setting that has no effect where it is"
     case .duplicateItem: return "an item listed twice in `items`"

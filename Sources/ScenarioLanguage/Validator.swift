@@ -732,8 +732,9 @@ struct Validator {
     }
     if syntax.probe == nil, !syntax.directivesSeen.contains("probe"), !syntax.schedule.isEmpty {
       diagnostics.add(
-        .noProbe, "the scenario has no 'probe': runs will measure nothing", at: end,
-        help: "add e.g. 'probe every 10 steps on all'")
+        .noProbe,
+        "the scenario has no 'probe': only the trained streams are measured, every \(Defaults.probeEvery) steps",
+        at: end, help: "add e.g. 'probe every 10 steps on all' to measure the sets a phase does not train")
     }
   }
 
