@@ -138,6 +138,18 @@ extension Validator {
         ok = false
       }
     }
+    if case .lookup(let n, let length, let vocab, _) = world.kind {
+      let distinct = pow(Double(vocab), Double(length))
+      if Double(n) > distinct {
+        report(
+          Diagnostic(
+            .tooManyItems,
+            "lookup \(n) asks for \(n) distinct sequences, but \(length) tokens from a vocabulary of \(vocab) give only \(formatNumber(distinct))",
+            at: entry.arguments.first?.range ?? entry.range, notes: pointNote(values),
+            help: "lower the number of items, or raise 'length' or 'vocab'"), &seen)
+        ok = false
+      }
+    }
     if Double(world.items) > Double(Limits.items) {
       report(
         Diagnostic(
@@ -300,6 +312,18 @@ extension Validator {
               at: entry.range, notes: pointNote(values), help: "repeat fewer times"), &seen)
           return
         }
+      }
+    }
+    for entry in syntax.phases {
+      guard let length = entry.length else { continue }
+      if case .random(let a, let b, let unit) = length.kind, let first = plainNumber(a, values),
+        let last = plainNumber(b, values), last < first
+      {
+        report(
+          Diagnostic(
+            .emptyRange,
+            "the length \(formatNumber(first))..\(formatNumber(last)) \(unit.rawValue) is empty",
+            at: length.range, notes: pointNote(values), help: "write the shorter length first"), &seen)
       }
     }
     guard let probe = syntax.probe, let every = plainNumber(probe.every, values) else { return }
