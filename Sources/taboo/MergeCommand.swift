@@ -12,13 +12,15 @@ struct MergeCommand: Command {
     positionals: PositionalSpec(name: "DB", minimum: 1, maximum: nil, help: "Shard databases (taboo run --shard I/N --db …)."),
     options: [
       OptionSpec(name: "into", value: "PATH", help: "The combined database (created, or added to if it holds the same batch).", required: true),
+      OptionSpec(name: "partial", value: nil, help: "Merge shards that hold fewer runs than their taboo run planned (refused otherwise)."),
     ],
     discussion: """
       Shards must come from the same scenario text; a database of another batch is refused before
       anything is written. A run found in several shards is kept once if its results agree.
       Merging again is harmless: runs already in the output are skipped. A merge is all or
       nothing: after a refusal or a conflict there is no new output, and an existing one is as it
-      was.
+      was. A shard with fewer runs than planned (a job still running, failed or cancelled) is
+      refused, one line each, unless --partial is given; resume it with the same taboo run.
 
       EXIT CODES:
         0   merged
@@ -31,6 +33,19 @@ struct MergeCommand: Command {
       console.usageError(UsageError("taboo merge needs --into PATH for the combined database",
                                     help: "taboo merge shard1.sqlite shard2.sqlite --into all.sqlite"))
       return .usage
+    }
+    if !arguments.flag("partial") {
+      let incomplete = arguments.positionals.map(StatusCommand.entry).filter {
+        $0.problem == nil && !$0.complete
+      }
+      if !incomplete.isEmpty {
+        for entry in incomplete {
+          console.error("error: incomplete shard: \(entry.path): \(entry.done ?? 0) of \(entry.planned ?? 0) planned runs")
+        }
+        console.error("help: finish them (run the same taboo run command, or resubmit the array task), "
+          + "or merge what there is with --partial; nothing was merged")
+        return .failure
+      }
     }
     do {
       let report = try Store.merge(inputs: arguments.positionals, into: output, waiting: {

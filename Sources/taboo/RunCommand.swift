@@ -24,7 +24,8 @@ struct RunCommand: Command {
       OptionSpec(name: "seeds", value: "A..B", help: "Seeds to run instead of the scenario's `seeds` (also a single seed)."),
       OptionSpec(name: "set", value: "NAME=VALUE", help: "Fix a parameter (a `let` or a swept one) to one value.", repeatable: true),
       OptionSpec(name: "db", value: "PATH", help: "The results database (default: runs/<scenario file name>.sqlite)."),
-      OptionSpec(name: "shard", value: "I/N", help: "Run only the I-th of N deterministic slices of the batch (for job arrays)."),
+      OptionSpec(name: "shard", value: "I/N", help: "Run only the I-th of N deterministic slices of the batch (for job arrays); `auto` (or auto/N) inside a SLURM array task."),
+      OptionSpec(name: "db-dir", value: "DIR", help: "With --shard auto and no --db: the shard database is DIR/shards/shard-<task id>.sqlite (default DIR: runs)."),
       OptionSpec(name: "force-new", value: nil, help: "If the database holds another scenario's batch, move it aside as a backup copy and start afresh."),
       OptionSpec(name: "grace", value: "SECONDS", help: "After SIGTERM, how long the runs in flight may take to finish and be stored (default 30)."),
     ],
@@ -51,7 +52,11 @@ struct RunCommand: Command {
   func run(_ arguments: ParsedArguments, _ console: Console) -> ExitCode {
     let path = arguments.positionals[0]
     var options: Options
-    do { options = try Options(arguments, cores: ProcessInfo.processInfo.activeProcessorCount) } catch {
+    do {
+      options = try Options(
+        arguments, cores: ProcessInfo.processInfo.activeProcessorCount,
+        environment: ProcessInfo.processInfo.environment)
+    } catch {
       console.usageError(error)
       return .usage
     }
@@ -256,10 +261,12 @@ struct RunCommand: Command {
     var overrides: [String: Double] = [:]
     var db: String?
     var shard: (Int, Int)?
+    /// With `--shard auto`: the SLURM array task id (names the default database).
+    var taskID: Int?
     /// Seconds the runs in flight may take after SIGTERM.
     var grace: Double = 30
 
-    init(_ arguments: ParsedArguments, cores: Int) throws(UsageError) {
+    init(_ arguments: ParsedArguments, cores: Int, environment: [String: String] = [:]) throws(UsageError) {
       if let text = arguments.value("jobs") {
         guard let n = Int(text), n >= 1, n <= 1024 else {
           throw UsageError("--jobs wants a number of threads from 1 to 1024, not '\(text)'")
@@ -278,13 +285,73 @@ struct RunCommand: Command {
         }
         grace = seconds
       }
-      if let text = arguments.value("shard") {
+      if let text = arguments.value("shard"), text == "auto" || text.hasPrefix("auto/") {
+        var (i, n, task) = try Self.slurmShard(environment)
+        // `auto/N`: the array's tasks are 1…N, even when only some are (re)submitted
+        // (`sbatch --array=3` after task 3 failed): shard = task id of N.
+        if text != "auto" {
+          guard let total = Int(text.dropFirst(5)), total >= 1 else {
+            throw UsageError("--shard wants auto or auto/N (N tasks numbered 1…N), not '\(text)'")
+          }
+          guard task >= 1, task <= total else {
+            throw UsageError("--shard \(text): SLURM_ARRAY_TASK_ID is \(task), not a task from 1 to \(total)")
+          }
+          (i, n) = (task, total)
+        }
+        shard = (i, n)
+        taskID = task
+        if db == nil {
+          let dir = arguments.value("db-dir") ?? "runs"
+          db = (dir.hasSuffix("/") ? String(dir.dropLast()) : dir) + "/shards/shard-\(task).sqlite"
+        }
+      } else if arguments.value("db-dir") != nil {
+        throw UsageError("--db-dir is for --shard auto (without --db)", help: "use --db PATH for one database")
+      } else if let text = arguments.value("shard") {
         let parts = text.split(separator: "/").map { Int($0) }
         guard parts.count == 2, let i = parts[0], let n = parts[1], n >= 1, i >= 1, i <= n else {
           throw UsageError("--shard wants I/N with 1 ≤ I ≤ N, e.g. --shard 2/8, not '\(text)'")
         }
         shard = (i, n)
       }
+    }
+
+    /// `--shard auto`: shard I of N from a SLURM array task's environment (I = task id − min + 1,
+    /// N = count, or max − min + 1), and the task id.
+    static func slurmShard(_ environment: [String: String]) throws(UsageError) -> (Int, Int, Int) {
+      func number(_ name: String) throws(UsageError) -> Int? {
+        guard let text = environment[name] else { return nil }
+        guard let value = Int(text.trimmingCharacters(in: .whitespaces)), value >= 0 else {
+          throw UsageError("--shard auto: \(name) is '\(text)', not a task number")
+        }
+        return value
+      }
+      guard let task = try number("SLURM_ARRAY_TASK_ID") else {
+        throw UsageError(
+          "--shard auto needs SLURM_ARRAY_TASK_ID, which is not set (this is not a SLURM array task)",
+          help: "submit it as an array job (sbatch --array=1-N, e.g. with the scripts of taboo slurm), or give --shard I/N")
+      }
+      guard let minimum = try number("SLURM_ARRAY_TASK_MIN") else {
+        throw UsageError("--shard auto needs SLURM_ARRAY_TASK_MIN, which is not set (SLURM_ARRAY_TASK_ID is \(task))")
+      }
+      let count: Int
+      if let c = try number("SLURM_ARRAY_TASK_COUNT") {
+        count = c
+      } else if let maximum = try number("SLURM_ARRAY_TASK_MAX") {
+        count = maximum - minimum + 1
+      } else {
+        throw UsageError("--shard auto needs SLURM_ARRAY_TASK_MAX or SLURM_ARRAY_TASK_COUNT, neither is set")
+      }
+      let index = task - minimum + 1
+      guard environment["SLURM_ARRAY_TASK_STEP"].map({ $0 == "1" }) ?? true else {
+        throw UsageError("--shard auto wants an array with step 1, not SLURM_ARRAY_TASK_STEP=\(environment["SLURM_ARRAY_TASK_STEP"]!)")
+      }
+      guard count >= 1, index >= 1, index <= count else {
+        throw UsageError(
+          "--shard auto: task \(task) is not in the array's \(count) tasks from \(minimum) "
+            + "(SLURM_ARRAY_TASK_ID, _MIN, _MAX/_COUNT)",
+          help: "submit the array as --array=1-N (a contiguous range, step 1)")
+      }
+      return (index, count, task)
     }
 
     static func seeds(_ text: String) throws(UsageError) -> [UInt64] {

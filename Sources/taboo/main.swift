@@ -22,6 +22,8 @@ let commands: [any Command] = [
   }),
   RunCommand(),
   MergeCommand(),
+  StatusCommand(),
+  SlurmCommand(),
   AnalyzeCommand(),
   ExportCommand(),
   CompareCommand(),
