@@ -306,14 +306,19 @@ struct FaultTests {
     #expect(try Store.open(reading: db).runCount() == 1)
   }
 
+  /// Two small batches of the fault scenario: seeds 1..2 in `good`, 3..4 in `other`.
+  func twoBatches() throws -> (TemporaryDirectory, good: String, other: String) {
+    let dir = try TemporaryDirectory()
+    let good = dir.path("good.sqlite"), other = dir.path("other.sqlite")
+    try batch(dir, good)
+    try batch(dir, other, seeds: "3..4")
+    return (dir, good, other)
+  }
+
   @Test("a failed export leaves an earlier export byte for byte as it was")
   func atomicExport() throws {
-    let dir = try TemporaryDirectory()
+    let (dir, good, other) = try twoBatches()
     defer { dir.cleanUp() }
-    let good = dir.path("good.sqlite")
-    try batch(dir, good)
-    let other = dir.path("other.sqlite")
-    try batch(dir, other, seeds: "3..4")
     let csv = dir.path("csv")
     #expect(try Taboo.run(["export", good, "--out", csv]).status == 0)
     let exported = try snapshot(csv)
@@ -348,12 +353,8 @@ struct FaultTests {
 
   @Test("a failed plot leaves earlier figures byte for byte as they were")
   func atomicPlot() throws {
-    let dir = try TemporaryDirectory()
+    let (dir, good, other) = try twoBatches()
     defer { dir.cleanUp() }
-    let good = dir.path("good.sqlite")
-    try batch(dir, good)
-    let other = dir.path("other.sqlite")
-    try batch(dir, other, seeds: "3..4")
     let figures = dir.path("figures")
     let first = try Taboo.run(["plot", good, "--out", figures])
     #expect(first.status == 0, "\(first.stderr)")

@@ -25,6 +25,15 @@ public enum Figures {
   static let withPassword = Chart.color(1)
   static let tabooDash = "7 4"
 
+  /// One reversed (set, password) stream: a colour in the latency figure.
+  struct SeriesKey: Hashable {
+    var set: String
+    var password: Bool
+    func matches(_ metric: SwitchMetric) -> Bool {
+      metric.set == set && metric.password == password
+    }
+  }
+
   /// The values grouped by sweep point, in the order the points first appear.
   static func groupedByPoint<T>(_ values: [T], key: (T) -> RunKey) -> [(label: String, values: [T])]
   {

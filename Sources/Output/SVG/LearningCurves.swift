@@ -120,8 +120,6 @@ extension Figures {
     }
     return files
   }
-
-  // MARK: (b) Switch latency
 }
 
 /// The phases of a sweep point's runs on one x axis. With identical phase steps in every run it

@@ -62,6 +62,4 @@ extension Figures {
       name: "switch-aligned.svg", svg: grid.document(),
       summary: "choice accuracy around the switch, trial by trial")
   }
-
-  // MARK: (c) Unlocking against swept parameters
 }

@@ -111,6 +111,4 @@ extension Figures {
       name: "latency.svg", svg: grid.document(),
       summary: "switch latency against reversal index")
   }
-
-  // MARK: (d) Accuracy around the switch, trial by trial
 }

@@ -126,14 +126,4 @@ extension Figures {
     }
     return files
   }
-
-  // MARK: Helpers
-
-  struct SeriesKey: Hashable {
-    var set: String
-    var password: Bool
-    func matches(_ metric: SwitchMetric) -> Bool {
-      metric.set == set && metric.password == password
-    }
-  }
 }
