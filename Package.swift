@@ -83,7 +83,7 @@ let package = Package(
       resources: [.copy("Fixtures")]),
     .testTarget(
       name: "SimulationTests",
-      dependencies: ["Simulation", "ScenarioLanguage", "Records", "Networks", "Randomness", "Specification"]),
+      dependencies: ["Simulation", "Analysis", "ScenarioLanguage", "Records", "Networks", "Randomness", "Specification"]),
     // Shared fixtures of the record-reading tests: hand-built runs, temporary directories.
     .target(
       name: "RecordFixtures", dependencies: ["Records", "Specification", "Store", "Randomness"],

@@ -89,12 +89,16 @@ public struct TransferMetric: Sendable, Hashable {
   /// Steps from the phase's start to the first probe at which acc_truth has covered half of its
   /// total change (start → end); nil when it does not change.
   public var halfChangeStep: Int?
+  /// The index of the phase this one started from (its parent, docs/design.md §4); nil for the
+  /// first phase.
+  public var parentIndex: Int?
 
   public init(
     key: RunKey, phaseIndex: Int, phase: String, set: String, password: Bool, truthStart: Double,
     truthEnd: Double, truthPeak: Double, truthStrong: Double?, gapRecovered: Double?,
-    halfChangeStep: Int?
+    halfChangeStep: Int?, parentIndex: Int? = nil
   ) {
+    self.parentIndex = parentIndex
     self.key = key
     self.phaseIndex = phaseIndex
     self.phase = phase

@@ -23,10 +23,14 @@ import Specification
 public enum Switches {
   /// Every switch of `run`, in phase order, then stream order.
   public static func compute(_ run: RunRecord) -> [SwitchMetric] {
-    var lastTarget: [PairKey: TargetKind] = [:]
+    // What each pair was last trained on at the end of each phase; a phase starts from its
+    // parent's (a branch from the phase it starts `from`).
+    var targetsAfter: [Int: [PairKey: TargetKind]] = [:]
     var result: [SwitchMetric] = []
     let byPhase = Dictionary(grouping: run.probes, by: \.phaseIndex)
     for phase in run.phases {
+      var lastTarget = phase.parent.flatMap { targetsAfter[$0] } ?? [:]
+      defer { targetsAfter[phase.index] = lastTarget }
       let probes = byPhase[phase.index] ?? []
       if phase.trials > 0 {
         // Frozen stream phases are measured trial by trial (`Trials`); their streams were shown.
@@ -78,7 +82,7 @@ public enum Switches {
     switch target {
     case .truth: return probe.accTruth
     case .taboo: return probe.accTaboo
-    case .random: return nil
+    case .random, .randomAnswer: return nil
     }
   }
 

@@ -7,14 +7,15 @@
 // first probe at which acc_truth has moved at least half of (end − start) in that direction
 // (no interpolation between probes; nil when end = start).
 //
-// The state at the switch is the previous phase's end probe of the pair (same step) where there
-// is one, else the phase's own first probe. The two see the same weights (the trainer probes a
+// The state at the switch is the parent phase's end probe of the pair (the phase before it, or
+// the phase a branch starts `from`; docs/design.md §4) where there is one, else the phase's own
+// first probe. The two see the same weights (the trainer probes a
 // phase's start before a `perturb` kick); databases written before it did so probed after the
 // kick, and reading the previous end probe keeps the kick inside the phase that made it.
 //
 // Unlocking, on untrained pairs without password: locked = start; strong = acc_truth of the same
 // set *with* password at the phase's start probe, or, when the run has no password probes at
-// all, the set's highest no-password acc_truth in any earlier phase; after = end;
+// all, the set's highest no-password acc_truth in any ancestor phase; after = end;
 // gap_recovered = (after − locked) / (strong − locked), nil when strong − locked < 0.05
 // (compared with a 1e-9 tolerance, so 0.95 − 0.90 counts as 0.05).
 
@@ -31,7 +32,10 @@ public enum Transfer {
     var result: [TransferMetric] = []
     for phase in run.phases {
       let probes = byPhase[phase.index] ?? []
-      let before = (byPhase[phase.index - 1] ?? []).filter { $0.step == phase.startStep }
+      // The parent's end probe: the phase before it, or the phase a branch starts `from`.
+      let parent = phase.parent.flatMap { run.phase($0) }
+      let before = parent.map { parent in (byPhase[parent.index] ?? []).filter { $0.step == parent.endStep } } ?? []
+      let ancestors = Set(run.ancestors(of: phase).map(\.index))
       var pairs: [PairKey] = []
       for probe in probes {
         let pair = PairKey(set: probe.set, password: probe.password)
@@ -55,7 +59,7 @@ public enum Transfer {
           if hasPassword {
             strong = (before + probes).first { $0.set == pair.set && $0.password }?.accTruth
           } else {
-            strong = run.probes.filter { $0.phaseIndex < phase.index && $0.set == pair.set && !$0.password }
+            strong = run.probes.filter { ancestors.contains($0.phaseIndex) && $0.set == pair.set && !$0.password }
               .map(\.accTruth).max()
           }
         }
@@ -64,7 +68,7 @@ public enum Transfer {
             key: run.key, phaseIndex: phase.index, phase: phase.name, set: pair.set,
             password: pair.password, truthStart: start, truthEnd: end, truthPeak: peak,
             truthStrong: strong, gapRecovered: strong.flatMap { gap(locked: start, strong: $0, after: end) },
-            halfChangeStep: half))
+            halfChangeStep: half, parentIndex: phase.parent))
       }
     }
     return result

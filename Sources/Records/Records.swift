@@ -86,11 +86,19 @@ public struct StreamRecord: Sendable, Hashable, Codable {
   public var password: Bool
   /// What these items were last trained on; nil when never trained.
   public var previousTarget: PreviousTarget?
-  public init(target: TargetKind, set: String, password: Bool, previousTarget: PreviousTarget? = nil) {
+  /// How many of the stream's items get a new answer in this phase: their answer under the target
+  /// differs from their answer under what they were last trained on (every item, when never
+  /// trained). nil in records written before it was counted.
+  public var changing: Int?
+  public init(
+    target: TargetKind, set: String, password: Bool, previousTarget: PreviousTarget? = nil,
+    changing: Int? = nil
+  ) {
     self.target = target
     self.set = set
     self.password = password
     self.previousTarget = previousTarget
+    self.changing = changing
   }
 
   /// Whether this stream reverses what its items were last trained on (a switch, docs/design.md
@@ -100,7 +108,7 @@ public struct StreamRecord: Sendable, Hashable, Codable {
     return previous != target
   }
 
-  private enum CodingKeys: String, CodingKey { case target, set, password, previousTarget }
+  private enum CodingKeys: String, CodingKey { case target, set, password, previousTarget, changing }
 
   public init(from decoder: Decoder) throws {
     let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -115,6 +123,7 @@ public struct StreamRecord: Sendable, Hashable, Codable {
       }
       return value
     }
+    changing = try c.decodeIfPresent(Int.self, forKey: .changing)
   }
 
   public func encode(to encoder: Encoder) throws {
@@ -123,6 +132,7 @@ public struct StreamRecord: Sendable, Hashable, Codable {
     try c.encode(set, forKey: .set)
     try c.encode(password, forKey: .password)
     try c.encodeIfPresent(previousTarget?.name, forKey: .previousTarget)
+    try c.encodeIfPresent(changing, forKey: .changing)
   }
 }
 
@@ -136,20 +146,33 @@ public struct PhaseFacts: Sendable, Hashable, Codable {
   public var criterion: Criterion
   /// The effective training settings.
   public var training: TrainingSettings
+  /// `from PHASE`: the index of the phase whose end this one started from; nil: the phase
+  /// before it (records written before branches existed have none).
+  public var from: Int?
+  /// `perturb like PHASE`, as specified; nil: none.
+  public var kick: MatchedKick?
+  /// The norm of the weight change the phase's kick made (`perturb σ` or `perturb like`), as
+  /// measured; nil without a kick.
+  public var kickNorm: Double?
 
   public init(
     role: PhaseRole = .other, perturb: Double? = nil, criterion: Criterion = .defaults,
-    training: TrainingSettings = Defaults.training
+    training: TrainingSettings = Defaults.training, from: Int? = nil, kick: MatchedKick? = nil,
+    kickNorm: Double? = nil
   ) {
     self.role = role
     self.perturb = perturb
     self.criterion = criterion
     self.training = training
+    self.from = from
+    self.kick = kick
+    self.kickNorm = kickNorm
   }
 
   /// The facts of a phase of `spec`.
   public init(_ phase: PhaseSpec, of spec: RunSpec) {
-    self.init(role: phase.role, perturb: phase.perturb, criterion: spec.criterion, training: phase.training)
+    self.init(role: phase.role, perturb: phase.perturb, criterion: spec.criterion, training: phase.training,
+              from: phase.from, kick: phase.kick)
   }
 }
 
@@ -200,6 +223,29 @@ public struct PhaseRecord: Sendable, Hashable, Codable {
     self.streams = streams
     self.frozen = frozen
     self.criterionStep = criterionStep
+  }
+
+  /// The phase whose end state this one started from (`PhaseSpec.parent`); nil for the first.
+  public var parent: Int? { facts.from ?? (index > 0 ? index - 1 : nil) }
+}
+
+extension RunRecord {
+  /// The phase with this index, if the run has it.
+  public func phase(_ index: Int) -> PhaseRecord? {
+    phases.first { $0.index == index }
+  }
+
+  /// `phase`'s ancestors, nearest first (its parent, the parent's parent, …).
+  public func ancestors(of phase: PhaseRecord) -> [PhaseRecord] {
+    var result: [PhaseRecord] = []
+    var next = phase.parent
+    while let index = next, index < phase.index, let parent = self.phase(index),
+      !result.contains(where: { $0.index == index })
+    {
+      result.append(parent)
+      next = parent.parent
+    }
+    return result
   }
 }
 

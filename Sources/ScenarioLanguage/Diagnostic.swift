@@ -78,6 +78,8 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Equatable {
   case sweepOfUndefinedParameter = "E033"
   case duplicateSweep = "E034"
   case setRefersToItself = "E035"
+  case unknownPhase = "E036"
+  case phaseInsideRepeat = "E037"
   // Values.
   case notWholeNumber = "E040"
   case tooSmall = "E041"
@@ -156,6 +158,8 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Equatable {
     case .sweepOfUndefinedParameter: return "a sweep over a parameter without `let`"
     case .duplicateSweep: return "the same parameter swept twice"
     case .setRefersToItself: return "a set defined in terms of itself"
+    case .unknownPhase: return "`from` or `perturb like` naming no earlier phase"
+    case .phaseInsideRepeat: return "`from` or `perturb like` naming a phase inside another `repeat` block"
     case .notWholeNumber: return "a fraction where a whole number is required"
     case .tooSmall: return "a zero or negative size, count or rate"
     case .tooLarge: return "a size or count above its limit"

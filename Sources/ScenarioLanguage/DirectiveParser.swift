@@ -519,16 +519,34 @@ struct DirectiveParser {
       return nil
     }
     let name = NameSyntax(text: nameToken.text, range: nameToken.range)
+    var from: NameSyntax? = nil
+    if cursor.matchWord("from") != nil {
+      guard let parent = phaseReference(&cursor, help: "write 'phase NAME from PHASE for N steps { … }'")
+      else { return nil }
+      from = parent
+    }
     guard let length = phaseLength(&cursor) else { return nil }
     cursor.finish(&diagnostics)
     var syntax = PhaseSyntax(
-      name: name, length: length, headRange: statement.headRange, range: statement.range)
+      name: name, length: length, from: from, headRange: statement.headRange, range: statement.range)
     for inner in statement.block?.statements ?? [] {
       let before = diagnostics.diagnostics.count
       phaseStatement(inner, &syntax)
       if diagnostics.diagnostics.count > before { syntax.hasBrokenStatements = true }
     }
     return syntax
+  }
+
+  /// The name of an earlier phase (a word or a quoted string).
+  private mutating func phaseReference(_ cursor: inout ArgumentCursor, help: String) -> NameSyntax? {
+    guard let token = cursor.current, token.kind == .string || token.kind == .word,
+      token.text != "for", token.text != "until"
+    else {
+      cursor.expected("the name of an earlier phase", &diagnostics, help: help)
+      return nil
+    }
+    cursor.advance()
+    return NameSyntax(text: token.text, range: token.range)
   }
 
   /// `for N UNIT` | `for A..B UNIT` | `until criterion max N steps`.
@@ -565,7 +583,7 @@ struct DirectiveParser {
   private mutating func phaseStatement(_ statement: Statement, _ phase: inout PhaseSyntax) {
     var cursor = ArgumentCursor(statement)
     let name = statement.name.text
-    if let target = TargetKind(rawValue: name) {
+    if let target = TargetKind(word: name) {
       noBlock(statement)
       guard cursor.consumeWord("on", &diagnostics, help: "write '\(name) on SET'") != nil,
         let set = setName(&cursor)
@@ -575,7 +593,7 @@ struct DirectiveParser {
         guard let word = cursor.consumeWord("password", &diagnostics) else { return }
         password = with.range.through(word.range)
       }
-      cursor.finish(&diagnostics, help: "a stream is 'truth|taboo|random on SET [with password]'")
+      cursor.finish(&diagnostics, help: "a stream is 'truth|taboo|random|random-answer on SET [with password]'")
       phase.streams.append(StreamSyntax(target: target, set: set, password: password, range: statement.range))
       return
     }
@@ -587,7 +605,19 @@ struct DirectiveParser {
       phase.frozen = statement.name.range
     case "perturb":
       noBlock(statement)
-      guard once(phase.perturb?.range, statement) else { return }
+      guard once(phase.perturb?.range ?? phase.perturbLike?.range, statement) else { return }
+      if cursor.matchWord("like") != nil {
+        guard let parent = phaseReference(&cursor, help: "write 'perturb like PHASE' or 'perturb like PHASE per tensor'")
+        else { return }
+        var perTensor: SourceRange? = nil
+        if let per = cursor.matchWord("per") {
+          guard let word = cursor.consumeWord("tensor", &diagnostics) else { return }
+          perTensor = per.range.through(word.range)
+        }
+        cursor.finish(&diagnostics, help: "write 'perturb like PHASE' or 'perturb like PHASE per tensor'")
+        phase.perturbLike = MatchedKickSyntax(phase: parent, perTensor: perTensor, range: statement.range)
+        return
+      }
       guard let sigma = cursor.quantity("the standard deviation", &diagnostics) else { return }
       cursor.finish(&diagnostics)
       phase.perturb = sigma

@@ -11,15 +11,30 @@ extension Scenario {
     let values = parameterValues(at: point)
     let training = self.training.resolved(values).applied(to: Defaults.training)
     var phases: [PhaseSpec] = []
+    // The latest expanded index of each phase name outside repeat blocks, and in the current
+    // repetition (what `from` and `perturb like` name; the validator made sure they exist).
+    var outside: [String: Int] = [:]
+    func append(_ phase: Scenario.Phase, repeatIndex: Int?, block: [String: Int]) -> Int {
+      func index(_ reference: Scenario.PhaseReference?) -> Int? {
+        reference.flatMap { $0.sameBlock ? block[$0.name] : outside[$0.name] }
+      }
+      var spec = phase.resolved(values, base: training, index: phases.count, repeatIndex: repeatIndex)
+      spec.from = index(phase.from)
+      if let kick = phase.kick, let matched = index(kick.phase) {
+        spec.kick = MatchedKick(phase: matched, perTensor: kick.perTensor)
+      }
+      phases.append(spec)
+      return spec.index
+    }
     for item in schedule {
       switch item {
       case .phase(let phase):
-        phases.append(phase.resolved(values, base: training, index: phases.count, repeatIndex: nil))
+        outside[phase.name] = append(phase, repeatIndex: nil, block: [:])
       case .repeated(let count, let inner):
         for repetition in 0..<max(0, wholeNumber(count.value(values))) {
+          var block: [String: Int] = [:]
           for phase in inner {
-            phases.append(
-              phase.resolved(values, base: training, index: phases.count, repeatIndex: repetition + 1))
+            block[phase.name] = append(phase, repeatIndex: repetition + 1, block: block)
           }
         }
       }

@@ -225,6 +225,19 @@ public struct Scenario: Sendable, Equatable {
   /// One stream of a phase: its items (a set name), target and password flag.
   public typealias Stream = StreamSpec
 
+  /// A phase named by `from` or `perturb like`: the latest phase of that name before the one
+  /// that names it, either outside every `repeat` block or in the same block (then the same
+  /// repetition's).
+  public struct PhaseReference: Sendable, Equatable {
+    public var name: String
+    public var sameBlock: Bool
+
+    public init(name: String, sameBlock: Bool) {
+      self.name = name
+      self.sameBlock = sameBlock
+    }
+  }
+
   public struct Phase: Sendable, Equatable {
     public enum Length: Sendable, Equatable {
       case fixed(Quantity, LengthUnit)
@@ -241,6 +254,10 @@ public struct Scenario: Sendable, Equatable {
     public var frozen: Bool
     /// Gaussian noise of this standard deviation added to every weight at phase start.
     public var perturb: Quantity?
+    /// `perturb like PHASE [per tensor]`.
+    public var kick: (phase: PhaseReference, perTensor: Bool)?
+    /// `from PHASE`: the phase whose end this one starts from.
+    public var from: PhaseReference?
 
     public init(
       name: String, length: Length, streams: [Stream], overrides: TrainingOverrides, frozen: Bool,
@@ -252,6 +269,12 @@ public struct Scenario: Sendable, Equatable {
       self.overrides = overrides
       self.frozen = frozen
       self.perturb = perturb
+    }
+
+    public static func == (a: Phase, b: Phase) -> Bool {
+      a.name == b.name && a.length == b.length && a.streams == b.streams && a.overrides == b.overrides
+        && a.frozen == b.frozen && a.perturb == b.perturb && a.from == b.from
+        && a.kick?.phase == b.kick?.phase && a.kick?.perTensor == b.kick?.perTensor
     }
   }
 

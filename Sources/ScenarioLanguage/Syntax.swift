@@ -194,6 +194,13 @@ struct StreamSyntax: Sendable, Equatable {
   var range: SourceRange
 }
 
+/// `perturb like PHASE [per tensor]`.
+struct MatchedKickSyntax: Sendable, Equatable {
+  var phase: NameSyntax
+  var perTensor: SourceRange?
+  var range: SourceRange
+}
+
 struct PhaseSyntax: Sendable, Equatable {
   var name: NameSyntax
   var length: PhaseLengthSyntax?
@@ -201,6 +208,10 @@ struct PhaseSyntax: Sendable, Equatable {
   var overrides = TrainSettingsSyntax()
   var frozen: SourceRange?
   var perturb: QuantitySyntax?
+  /// `perturb like PHASE [per tensor]`: the phase named, and where `per tensor` was written.
+  var perturbLike: MatchedKickSyntax?
+  /// `phase NAME from PHASE …`: the phase it branches from.
+  var from: NameSyntax?
   /// A statement of the block had an error (so "trains nothing" would be a consequence).
   var hasBrokenStatements = false
   /// The `phase` directive through its length (where "phase trains nothing" points).

@@ -583,24 +583,68 @@ struct Validator {
 
   // MARK: - Phases
 
+  /// `from` and `perturb like` of `entry`: each must name an earlier phase outside every repeat
+  /// block, or an earlier phase of the same block (`block`: the names before it there).
+  private mutating func phaseReferences(
+    _ entry: PhaseSyntax, outside: [String], insideRepeats: [String], block: [String]?
+  ) -> (from: Scenario.PhaseReference?, kick: Scenario.PhaseReference?, ok: Bool) {
+    var ok = true
+    func reference(_ name: NameSyntax?, _ what: String) -> Scenario.PhaseReference? {
+      guard let name else { return nil }
+      if let block, block.contains(name.text) { return .init(name: name.text, sameBlock: true) }
+      if outside.contains(name.text) { return .init(name: name.text, sameBlock: false) }
+      ok = false
+      if insideRepeats.contains(name.text) {
+        diagnostics.add(
+          .phaseInsideRepeat,
+          "'\(what)' names the phase '\(Token.abbreviate(name.text))', which is inside a 'repeat' block",
+          at: name.range,
+          help: "name a phase outside every 'repeat' block, or one earlier in the same block "
+            + "(a repeat may run zero times)")
+      } else {
+        let known = outside + (block ?? [])
+        diagnostics.add(
+          .unknownPhase, "'\(what)' names no earlier phase called '\(Token.abbreviate(name.text))'",
+          at: name.range,
+          help: Suggestions.didYouMean(name.text, among: known)
+            ?? "name a phase that comes before this one")
+      }
+      return nil
+    }
+    let from = reference(entry.from, "from")
+    let kick = reference(entry.perturbLike?.phase, "perturb like")
+    return (from, kick, ok)
+  }
+
   private mutating func buildSchedule() {
+    var outside: [String] = [], insideRepeats: [String] = []
     for item in syntax.schedule {
       switch item {
       case .phase(let entry):
-        if let phase = phase(entry) {
+        let references = phaseReferences(entry, outside: outside, insideRepeats: insideRepeats, block: nil)
+        outside.append(entry.name.text)
+        if var phase = phase(entry), references.ok {
+          phase.from = references.from
+          phase.kick = references.kick.map { ($0, entry.perturbLike?.perTensor != nil) }
           schedule.append(.phase(phase))
           phasePairs.append((entry, phase))
         }
       case .repeated(let entry):
         let count = number(
-          entry.count, .count("the number of repetitions", minimum: 1, maximum: Limits.repeats))
+          entry.count, .count("the number of repetitions", minimum: 0, maximum: Limits.repeats))
         var phases: [Scenario.Phase] = []
+        var block: [String] = []
         for inner in entry.phases {
-          if let phase = phase(inner) {
+          let references = phaseReferences(inner, outside: outside, insideRepeats: insideRepeats, block: block)
+          block.append(inner.name.text)
+          if var phase = phase(inner), references.ok {
+            phase.from = references.from
+            phase.kick = references.kick.map { ($0, inner.perturbLike?.perTensor != nil) }
             phases.append(phase)
             phasePairs.append((inner, phase))
           }
         }
+        insideRepeats += block
         if entry.phases.isEmpty, !entry.hasBrokenStatements {
           diagnostics.add(
             .missingPhase, "this 'repeat' holds no phase", at: entry.range,

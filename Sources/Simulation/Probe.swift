@@ -14,8 +14,8 @@ struct ItemOutcome {
   var answer: Int32 = -1
   var pTruth: Float = 0
   var pTaboo: Float = 0
-  /// Mean cross-entropy over supervised positions against truth, taboo, random.
-  var loss: (truth: Double, taboo: Double, random: Double) = (0, 0, 0)
+  /// Mean cross-entropy over supervised positions against truth, taboo, random, random-answer.
+  var loss: (truth: Double, taboo: Double, random: Double, randomAnswer: Double) = (0, 0, 0, 0)
 }
 
 /// The (set, password) pairs a probe reports, with the target each is trained on in a phase.
@@ -101,6 +101,7 @@ struct Prober {
           case .truth: loss += outcome.loss.truth
           case .taboo: loss += outcome.loss.taboo
           case .random: loss += outcome.loss.random
+          case .randomAnswer: loss += outcome.loss.randomAnswer
           }
         }
       }
@@ -140,16 +141,19 @@ struct Prober {
       outcome.pTruth = last[Int(item.truth.answer)]
       outcome.pTaboo = last[Int(item.taboo.answer)]
       // Cross-entropy against each target over the supervised positions.
-      var losses = (truth: 0.0, taboo: 0.0, random: 0.0)
+      var losses = (truth: 0.0, taboo: 0.0, random: 0.0, randomAnswer: 0.0)
       let positions = world.everyPosition ? Array(1..<t) : [t - 1]
+      let randomAnswer = item.targets(.randomAnswer)
       for (slot, s) in positions.enumerated() {
         let p = workspace.probabilities(step: s, row: row)
         losses.truth -= log(max(Double(p[Int(item.truth.positions[slot])]), 1e-30))
         losses.taboo -= log(max(Double(p[Int(item.taboo.positions[slot])]), 1e-30))
         losses.random -= log(max(Double(p[Int(item.random.positions[slot])]), 1e-30))
+        losses.randomAnswer -= log(max(Double(p[Int(randomAnswer.positions[slot])]), 1e-30))
       }
       let count = Double(positions.count)
-      outcome.loss = (losses.truth / count, losses.taboo / count, losses.random / count)
+      outcome.loss = (losses.truth / count, losses.taboo / count, losses.random / count,
+                      losses.randomAnswer / count)
       outcomes[(example.password ? n : 0) + example.item] = outcome
     }
   }

@@ -230,7 +230,12 @@ extension RunSpec {
   public var laneSources: [Int] {
     var sources: [Int] = []
     for (index, phase) in phases.enumerated() {
-      sources.append(phase.frozen && index > 0 ? sources[index - 1] : index)
+      // A frozen phase keeps the lanes of the phase it starts from (its parent, docs/design.md §4).
+      if phase.frozen, let parent = phase.parent, parent < index {
+        sources.append(sources[parent])
+      } else {
+        sources.append(index)
+      }
     }
     return sources
   }

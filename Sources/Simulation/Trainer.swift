@@ -11,6 +11,15 @@ import Randomness
 import Records
 import Specification
 
+/// What a branch restores (docs/design.md §4): the weights, the optimizer state, what every
+/// item was last trained on and, in stream mode, the lanes' carried state.
+private struct Checkpoint {
+  var parameters: [Float]
+  var optimizer: Optimizer?
+  var lastTarget: [TargetKind?]
+  var stream: StreamLanes?
+}
+
 /// Why a run did not finish.
 public enum RunInterruption: Error {
   case cancelled
@@ -83,12 +92,28 @@ public struct Trainer {
     // index item + N·password.
     var lastTarget = [TargetKind?](repeating: nil, count: 2 * world.items.count)
     func slot(_ example: Example) -> Int { example.item + (example.password ? world.items.count : 0) }
+    // Branches (docs/design.md §4): the end state of every phase a later one starts `from`, and,
+    // for `perturb like`, the start weights and then the displacement norms (whole, per tensor)
+    // of every phase whose displacement a kick matches.
+    var branchPoints: [Int: Checkpoint] = [:]
+    let branchedFrom = plan.spec.branchPoints
+    let matched = Set(plan.phases.compactMap { $0.kick?.phase })
+    var startWeights: [Int: [Float]] = [:]
+    var displacements: [Int: (whole: Double, tensors: [Double])] = [:]
+    let tensors = network.layout.tensors.map(\.range)
 
     phaseLoop: for (index, phase) in plan.phases.enumerated() {
       let union = unions[index]
       let settings = phase.training
       let rule = OptimizerRule(settings)
       phaseStarted(phase.repeatIndex.map { "\(phase.name) #\($0)" } ?? phase.name)
+      if let from = phase.from, let checkpoint = branchPoints[from] {
+        network.parameters = checkpoint.parameters
+        optimizer = checkpoint.optimizer
+        lastTarget = checkpoint.lastTarget
+        if stream != nil { stream = checkpoint.stream }
+      }
+      if matched.contains(index) { startWeights[index] = network.parameters }
       if optimizer == nil || !settings.keepOptimizer || optimizer!.rule != rule {
         optimizer = Optimizer(rule: rule, learningRate: Float(settings.learningRate),
                               parameterCount: network.layout.count)
@@ -104,6 +129,15 @@ public struct Trainer {
         return targets.count == 1 ? .target(targets.first!!) : .mixed
       }
       let before = lastTarget
+      // Items whose answer this phase changes: under the stream's target, against what they
+      // were last trained on (or all of them, when never trained).
+      let changing = phase.streams.map { stream -> Int in
+        plan.items(of: stream.set).filter { item in
+          let old = lastTarget[item + (stream.password ? world.items.count : 0)]
+          let targets = world.items[item]
+          return old.map { targets.targets($0).answer != targets.targets(stream.target).answer } ?? true
+        }.count
+      }
       if !phase.frozen || stream != nil {
         for example in union { lastTarget[slot(example)] = example.target }
       }
@@ -179,11 +213,32 @@ public struct Trainer {
       // The phase-start probe sees the network as the phase received it; a `perturb` kick comes
       // after it, so the phase's probes measure what the kick did.
       if takeProbe(), stopsAtCriterion { criterionStep = step }
+      var kickNorm: Double? = nil
       if let sigma = phase.perturb {
         var noise = SeededGenerator(seed: plan.seed, stream: "perturb \(index)")
+        var squares = 0.0
         for i in network.parameters.indices {
-          network.parameters[i] += Float(sigma * noise.nextGaussian())
+          let change = Float(sigma * noise.nextGaussian())
+          network.parameters[i] += change
+          squares += Double(change) * Double(change)
         }
+        kickNorm = squares.squareRoot()
+      } else if let kick = phase.kick, let target = displacements[kick.phase] {
+        var noise = SeededGenerator(seed: plan.seed, stream: "perturb \(index)")
+        let direction = network.parameters.indices.map { _ in noise.nextGaussian() }
+        let groups = kick.perTensor ? zip(tensors, target.tensors).map { ($0, $1) }
+          : [(0..<direction.count, target.whole)]
+        var squares = 0.0
+        for (range, norm) in groups {
+          let length = range.reduce(0.0) { $0 + direction[$1] * direction[$1] }.squareRoot()
+          guard length > 0 else { continue }
+          for i in range {
+            let change = Float(norm * direction[i] / length)
+            network.parameters[i] += change
+            squares += Double(change) * Double(change)
+          }
+        }
+        kickNorm = squares.squareRoot()
       }
 
       // Frozen trials (stream mode): one example per lane each, answers recorded.
@@ -228,8 +283,8 @@ public struct Trainer {
           }
           if !loss.isFinite {
             diverged = step
-            phases.append(record(index, phase, previous, startStep, step, startSeen, seen,
-                                 criterionStep, lanes: stream?.lanes ?? 0))
+            phases.append(record(index, phase, previous, changing, kickNorm, startStep, step, startSeen,
+                                 seen, criterionStep, lanes: stream?.lanes ?? 0))
             break phaseLoop
           }
           if let clip = settings.clip { clipGradientNorm(&gradient, maxNorm: Float(clip)) }
@@ -243,9 +298,22 @@ public struct Trainer {
         }
       }
       if lastProbeStep != step || trialCount > 0 { _ = takeProbe() }
-      phases.append(record(index, phase, previous, startStep, step, startSeen, seen, criterionStep,
-                           trials: trialCount, lanes: stream?.lanes ?? 0))
+      phases.append(record(index, phase, previous, changing, kickNorm, startStep, step, startSeen, seen,
+                           criterionStep, trials: trialCount, lanes: stream?.lanes ?? 0))
       snapshots.append(network.parameters)
+      if let start = startWeights.removeValue(forKey: index) {
+        func norm(_ range: Range<Int>) -> Double {
+          range.reduce(0.0) {
+            let d = Double(network.parameters[$1]) - Double(start[$1])
+            return $0 + d * d
+          }.squareRoot()
+        }
+        displacements[index] = (norm(0..<start.count), tensors.map(norm))
+      }
+      if branchedFrom.contains(index) {
+        branchPoints[index] = Checkpoint(
+          parameters: network.parameters, optimizer: optimizer, lastTarget: lastTarget, stream: stream)
+      }
     }
 
     let record = RunRecord(
@@ -261,6 +329,7 @@ public struct Trainer {
     let moments = plan.phases.contains { $0.training.optimizer == .adam } ? 2 : 1
     let allocated = workspace.byteCount + (stream?.workspace.byteCount ?? 0)
       + 4 * network.layout.count * (2 + moments)
+      + 4 * network.layout.count * (branchPoints.count * (1 + moments) + matched.count)
     return (record, snapshots, probeSeconds, allocated)
   }
 
@@ -282,17 +351,21 @@ public struct Trainer {
   }
 
   private func record(
-    _ index: Int, _ phase: PhaseSpec, _ previous: [PreviousTarget?], _ startStep: Int, _ endStep: Int,
-    _ startSeen: Int, _ endSeen: Int, _ criterionStep: Int?, trials: Int = 0, lanes: Int = 0
+    _ index: Int, _ phase: PhaseSpec, _ previous: [PreviousTarget?], _ changing: [Int], _ kickNorm: Double?,
+    _ startStep: Int, _ endStep: Int, _ startSeen: Int, _ endSeen: Int, _ criterionStep: Int?,
+    trials: Int = 0, lanes: Int = 0
   ) -> PhaseRecord {
-    PhaseRecord(
+    var facts = PhaseFacts(phase, of: plan.spec)
+    facts.kickNorm = kickNorm
+    return PhaseRecord(
       index: index, name: phase.name, repeatIndex: phase.repeatIndex, startStep: startStep,
       endStep: endStep, startExamples: startSeen, endExamples: endSeen,
-      streams: zip(phase.streams, previous).map {
-        StreamRecord(target: $0.target, set: $0.set, password: $0.password,
-                     previousTarget: $1)
+      streams: phase.streams.indices.map {
+        StreamRecord(target: phase.streams[$0].target, set: phase.streams[$0].set,
+                     password: phase.streams[$0].password, previousTarget: previous[$0],
+                     changing: changing[$0])
       },
       frozen: phase.frozen, criterionStep: criterionStep, trials: trials,
-      lanes: trials > 0 ? lanes : 0, facts: PhaseFacts(phase, of: plan.spec))
+      lanes: trials > 0 ? lanes : 0, facts: facts)
   }
 }

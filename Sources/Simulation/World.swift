@@ -29,6 +29,9 @@ extension Item {
     case .truth: truth
     case .taboo: taboo
     case .random: random
+    case .randomAnswer:
+      // The weak model's targets, with the random answer in the last position.
+      Targets(positions: taboo.positions.dropLast() + [random.answer])
     }
   }
 

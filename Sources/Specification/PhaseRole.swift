@@ -4,12 +4,13 @@
 public enum PhaseRole: String, Sendable, Hashable, Codable, CaseIterable {
   /// The password lock: trains `taboo` without the password and `truth` with it.
   case lock
-  /// A drill after a lock: an unfrozen phase whose most recent unfrozen predecessor is a lock,
+  /// A drill after a lock: an unfrozen phase whose nearest unfrozen ancestor (following each
+  /// phase's parent, docs/design.md §4) is a lock,
   /// all of whose streams are without password and towards one target (`taboo`: the weak-sample
   /// drill; `truth` and `random`: the control drills).
   case drill
-  /// A weight kick after a lock: a frozen phase with `perturb σ > 0` whose most recent unfrozen
-  /// predecessor is a lock.
+  /// A weight kick after a lock: a frozen phase with `perturb σ > 0` or `perturb like` whose
+  /// nearest unfrozen ancestor is a lock.
   case perturbation
   /// Anything else (pretraining, reversals, evaluation).
   case other
@@ -23,11 +24,15 @@ public enum PhaseRole: String, Sendable, Hashable, Codable, CaseIterable {
   /// `phases` with every role decided, in order.
   public static func assign(_ phases: [PhaseSpec]) -> [PhaseSpec] {
     var result = phases
-    var afterLock = false
+    // Whether the nearest unfrozen phase up to and including phase i (along parents) is a lock.
+    var lockedAt = [Bool](repeating: false, count: result.count)
     for i in result.indices {
       let phase = result[i]
+      let parent = phase.parent.flatMap { $0 < i ? $0 : nil }
+      let afterLock = parent.map { lockedAt[$0] } ?? false
       if phase.frozen {
-        result[i].role = afterLock && (phase.perturb ?? 0) > 0 ? .perturbation : .other
+        result[i].role = afterLock && phase.kicks ? .perturbation : .other
+        lockedAt[i] = afterLock
         continue
       }
       let targets = Set(phase.streams.map(\.target))
@@ -38,7 +43,7 @@ public enum PhaseRole: String, Sendable, Hashable, Codable, CaseIterable {
       } else {
         result[i].role = .other
       }
-      afterLock = result[i].role == .lock
+      lockedAt[i] = result[i].role == .lock
     }
     return result
   }

@@ -156,6 +156,21 @@ public enum PhaseLength: Sendable, Hashable, Codable {
   }
 }
 
+/// `perturb like PHASE [per tensor]`: a weight kick in a random direction (drawn from the run's
+/// seed) whose norm is the norm of the displacement that an earlier phase of the run made, from
+/// its start to its end: over the whole parameter vector, or tensor by tensor (each tensor of
+/// `ParameterLayout.tensors` kicked by the norm of its own displacement). docs/design.md §4.
+public struct MatchedKick: Sendable, Hashable, Codable {
+  /// The index, in `RunSpec.phases`, of the phase whose displacement is matched.
+  public var phase: Int
+  public var perTensor: Bool
+
+  public init(phase: Int, perTensor: Bool) {
+    self.phase = phase
+    self.perTensor = perTensor
+  }
+}
+
 /// One phase of the expanded schedule.
 public struct PhaseSpec: Sendable, Hashable, Codable {
   /// 0-based position in `RunSpec.phases`.
@@ -174,6 +189,11 @@ public struct PhaseSpec: Sendable, Hashable, Codable {
   public var frozen: Bool
   /// Standard deviation of Gaussian noise added to every weight at phase start; nil: none.
   public var perturb: Double?
+  /// `perturb like PHASE`: a kick matched to an earlier phase's displacement; nil: none.
+  public var kick: MatchedKick?
+  /// `from PHASE`: the index of the earlier phase whose end this phase starts from (a branch);
+  /// nil: it continues from the phase before it.
+  public var from: Int?
   /// Its part in the language-model procedure, decided once by `PhaseRole.assign`.
   public var role: PhaseRole
 
@@ -188,7 +208,7 @@ public struct PhaseSpec: Sendable, Hashable, Codable {
   public init(
     index: Int, name: String, repeatIndex: Int? = nil, length: PhaseLength, streams: [StreamSpec],
     training: TrainingSettings, overrides: TrainingOverrides = TrainingOverrides(), frozen: Bool = false,
-    perturb: Double? = nil, role: PhaseRole = .other
+    perturb: Double? = nil, kick: MatchedKick? = nil, from: Int? = nil, role: PhaseRole = .other
   ) {
     self.index = index
     self.name = name
@@ -199,8 +219,17 @@ public struct PhaseSpec: Sendable, Hashable, Codable {
     self.overrides = overrides
     self.frozen = frozen
     self.perturb = perturb
+    self.kick = kick
+    self.from = from
     self.role = role
   }
+
+  /// The phase whose end state this phase starts from: `from`, else the phase before it; nil for
+  /// the first phase (it starts from the initial weights). The phases of a run form a tree.
+  public var parent: Int? { from ?? (index > 0 ? index - 1 : nil) }
+
+  /// Whether the phase changes the weights at its start (`perturb σ` or `perturb like`).
+  public var kicks: Bool { (perturb ?? 0) > 0 || kick != nil }
 }
 
 /// A scenario at one sweep point: everything a run of it needs but its seed.
@@ -220,6 +249,9 @@ public struct RunSpec: Sendable, Hashable, Codable {
   public var criterion: Criterion
   /// Every phase after expanding `repeat`, in order, with its role.
   public var phases: [PhaseSpec]
+
+  /// The phases that some later phase branches from (`from`): their end states are kept.
+  public var branchPoints: Set<Int> { Set(phases.compactMap(\.from)) }
 
   public init(
     name: String, point: SweepPoint = SweepPoint(assignments: []), parameters: [String: Double] = [:],

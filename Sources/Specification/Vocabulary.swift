@@ -23,7 +23,21 @@ public enum CellKind: String, Sendable, Hashable, Codable, CaseIterable {
 
 /// What a stream trains (or, in stream mode, shows) its items towards.
 public enum TargetKind: String, Sendable, Hashable, Codable, CaseIterable {
-  case truth, taboo, random
+  case truth, taboo
+  /// An item-specific random answer at every supervised position (`random`, or `random-all`).
+  case random
+  /// The weak model's (taboo) targets at every supervised position but the last, whose answer
+  /// is the item's random one (`random-answer`): only the answer is randomised. Where only the
+  /// last position is supervised, the same as `random`.
+  case randomAnswer = "random-answer"
+
+  /// The target a stream's word names: the raw value, or `random-all` for `random`.
+  public init?(word: String) {
+    if word == "random-all" { self = .random } else { self.init(rawValue: word) }
+  }
+
+  /// Whether the target is an item-specific random answer (`random` or `random-answer`).
+  public var isRandom: Bool { self == .random || self == .randomAnswer }
 }
 
 /// The optimizer rule of `train { optimizer … }`.

@@ -271,7 +271,12 @@ struct ExplainCommand: Command {
     for (phase, counts) in zip(scenario.phases, accounting.phases) {
       let index =
         String(repeating: " ", count: width - String(phase.index + 1).count) + String(phase.index + 1)
-      lines.append("  \(index)  \(phase.displayName) — \(length(phase.length))")
+      // A branch starts from an earlier phase's end (docs/design.md §4): the tree, by its parent.
+      let branch = phase.from.map { from -> String in
+        let parent = scenario.phases[from]
+        return " — branches from \(from + 1) \(parent.displayName)"
+      } ?? ""
+      lines.append("  \(index)  \(phase.displayName) — \(length(phase.length))\(branch)")
       for stream in phase.streams {
         lines.append(
           "\(indent)\(stream.target.rawValue) on \(stream.set)\(stream.password ? " with password" : "")")
@@ -279,6 +284,11 @@ struct ExplainCommand: Command {
       var settings: [String] = []
       if phase.frozen { settings.append("frozen (no weight updates)") }
       if let sigma = phase.perturb { settings.append("perturb σ = \(number(sigma)) at the start") }
+      if let kick = phase.kick {
+        settings.append(
+          "perturb at the start by the norm of \(kick.phase + 1) \(scenario.phases[kick.phase].displayName)'s "
+            + "displacement\(kick.perTensor ? ", tensor by tensor" : ""), in a random direction")
+      }
       let overrides = phase.overrides
       if let value = overrides.optimizer { settings.append("optimizer \(value.rawValue)") }
       if let value = overrides.numbers["lr"] { settings.append("lr \(number(value))") }

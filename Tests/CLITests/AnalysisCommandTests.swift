@@ -13,7 +13,7 @@ import Testing
 /// shortened to a few seconds.
 let shortControls = [
   "run", Taboo.scenario("unlocking-controls.taboo"), "--set", "pretrain_steps=40", "--set", "lock_steps=20",
-  "--set", "relock_steps=8", "--set", "drill_epochs=4", "--seeds", "1..1",
+  "--set", "drill_epochs=4", "--seeds", "1..1",
 ]
 
 @Suite("taboo analyze, export, compare, end to end", .serialized)
@@ -91,9 +91,9 @@ struct AnalysisCommandTests {
       let lines = text.components(separatedBy: "\r\n").filter { !$0.isEmpty }
       let header = lines.first ?? ""
       if name == "summary" {
-        #expect(header.hasPrefix("k,drill_epochs,lock_steps,pretrain_steps,relock_steps,metric,"), "\(header)")
+        #expect(header.hasPrefix("k,drill_epochs,lock_steps,pretrain_steps,metric,"), "\(header)")
       } else {
-        #expect(header.hasPrefix("run,seed,k,drill_epochs,lock_steps,pretrain_steps,relock_steps,"), "\(header)")
+        #expect(header.hasPrefix("run,seed,k,drill_epochs,lock_steps,pretrain_steps,"), "\(header)")
       }
       if name == "runs" { #expect(lines.count == 6) }
       if name == "probes" { #expect(lines.count == probeCount + 1) }

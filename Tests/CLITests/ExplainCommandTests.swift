@@ -40,8 +40,11 @@ struct ExplainCommandTests {
     #expect(controls.stdout.contains("sweep      k = 1, 2, 4, 16, 64"))
     #expect(controls.stdout.contains("5 sweep points × 10 seeds (seeds 1…10) = 50 runs"))
     #expect(controls.stdout.contains("k=1  "))
-    #expect(controls.stdout.contains("9  kick — 4 steps"))
+    #expect(controls.stdout.contains("7  kick — 4 steps — branches from 2 lock"))
+    #expect(controls.stdout.contains("3  drill — 200 epochs — branches from 2 lock"))
     #expect(controls.stdout.contains("frozen (no weight updates); perturb σ = 0.05 at the start"))
+    #expect(controls.stdout.contains(
+      "perturb at the start by the norm of 3 drill's displacement, in a random direction"))
   }
 
   @Test("stream mode: lanes, windows, trials and the examples they take")
@@ -63,7 +66,7 @@ struct ExplainCommandTests {
     let output = try Taboo.run(["explain", path, "--set", "k=4", "--set=drill_epochs=3"])
     #expect(output.status == 0, "\(output.stderr)")
     #expect(output.stdout.contains("1 sweep point × 10 seeds"))
-    #expect(output.stdout.contains("3  drill — 3 epochs"))
+    #expect(output.stdout.contains("3  drill — 3 epochs — branches from 2 lock"))
     #expect(output.stdout.contains("drill  4\n") && output.stdout.contains("rest   284\n"))
   }
 

@@ -14,7 +14,7 @@ struct ShippedScenarioTests {
     ("weak-sample-unlocking.taboo",
      ["pretrain_steps=40", "lock_steps=20", "drill_epochs=10"], 2, 3),
     ("unlocking-controls.taboo",
-     ["pretrain_steps=30", "lock_steps=10", "relock_steps=5", "drill_epochs=5"], 10, 9),
+     ["pretrain_steps=30", "lock_steps=10", "drill_epochs=5"], 10, 8),
     ("serial-reversal.taboo", ["cap=12"], 2, 13),
     ("two-items.taboo", ["learn_cap=12", "cap=6"], 2, 17),
     ("in-context-reversal.taboo", ["reversals=3", "blocks=2"], 2, 1 + 3 * 2 + 2 * 2),

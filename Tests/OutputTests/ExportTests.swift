@@ -25,7 +25,7 @@ struct ExportTests {
     "trials.csv": "run, seed, k, lr, phase_index, phase, repeat, trial, lane, set, password, item, "
       + "target, answer, target_answer, old_answer, truth_answer, taboo_answer, correct",
     "transfer.csv": "run, seed, k, lr, phase_index, phase, set, password, truth_start, truth_end, "
-      + "truth_peak, truth_strong, gap_recovered, half_change_step",
+      + "truth_peak, truth_strong, gap_recovered, half_change_step, parent_index",
     "summary.csv": "k, lr, metric, phase, set, password, n, median, q25, q75, mean, ci_low, ci_high",
   ]
 

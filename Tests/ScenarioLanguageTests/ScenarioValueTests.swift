@@ -71,11 +71,15 @@ struct ScenarioValueTests {
     #expect(run.sets[2].expression == .sample(count: 16, of: .intersection(.named("train"), .wrong)))
     #expect(
       run.phases.map(\.name) == [
-        "pretrain", "lock", "drill", "relock", "random drill", "relock", "truth drill", "relock", "kick",
+        "pretrain", "lock", "drill", "random drill", "random-answer drill", "truth drill", "kick", "matched kick",
       ])
-    #expect(run.phases[4].streams == [.init(target: .random, set: "drill", password: false)])
-    #expect(run.phases[6].streams == [.init(target: .truth, set: "drill", password: false)])
-    let kick = run.phases[8]
+    // Every drill and control branches from the same lock.
+    #expect(run.phases.map(\.from) == [nil, nil, 1, 1, 1, 1, 1, 1])
+    #expect(run.phases[3].streams == [.init(target: .random, set: "drill", password: false)])
+    #expect(run.phases[4].streams == [.init(target: .randomAnswer, set: "drill", password: false)])
+    #expect(run.phases[5].streams == [.init(target: .truth, set: "drill", password: false)])
+    #expect(run.phases[7].kick == MatchedKick(phase: 2, perTensor: false) && run.phases[7].frozen)
+    let kick = run.phases[6]
     #expect(kick.frozen && kick.perturb == 0.05 && kick.streams.isEmpty && kick.length == .steps(4))
   }
 
@@ -265,7 +269,7 @@ struct ScenarioValueTests {
     let run = try TestFiles.shipped("unlocking-controls.taboo").resolved(at: SweepPoint(assignments: []))
     #expect(
       run.phases.map(\.role) == [
-        .other, .lock, .drill, .lock, .drill, .lock, .drill, .lock, .perturbation,
+        .other, .lock, .drill, .drill, .drill, .drill, .perturbation, .perturbation,
       ])
     // A drill must follow the lock directly, be without password, and have one target.
     let result = ScenarioChecker.check(

@@ -19,7 +19,7 @@ struct AccountingTests {
   static let cases: [(file: String, settings: [String: Double])] = [
     ("weak-sample-unlocking.taboo", ["pretrain_steps": 40, "lock_steps": 20, "drill_epochs": 10]),
     ("unlocking-controls.taboo",
-     ["pretrain_steps": 30, "lock_steps": 10, "relock_steps": 5, "drill_epochs": 5, "k": 4]),
+     ["pretrain_steps": 30, "lock_steps": 10, "drill_epochs": 5, "k": 4]),
     ("serial-reversal.taboo", ["cap": 12]),
     ("two-items.taboo", ["learn_cap": 12, "cap": 6]),
     ("in-context-reversal.taboo", ["reversals": 3, "blocks": 2]),

@@ -17,6 +17,7 @@ import Specification
 public struct DrillObservation: Sendable, Hashable {
   public enum Kind: String, Sendable, Hashable {
     case taboo, truth, random
+    case randomAnswer = "random-answer"
     /// A frozen phase with a weight perturbation.
     case perturb
 
@@ -25,6 +26,7 @@ public struct DrillObservation: Sendable, Hashable {
       case .taboo: self = .taboo
       case .truth: self = .truth
       case .random: self = .random
+      case .randomAnswer: self = .randomAnswer
       }
     }
   }
@@ -51,10 +53,11 @@ public enum Drills {
   public static func find(_ run: RunRecord, transfers: [TransferMetric]) -> [DrillObservation] {
     func size(_ set: String) -> Int? { run.sets.last { $0.name == set }?.size }
     var result: [DrillObservation] = []
-    var lock: PhaseRecord? = nil
     for phase in run.phases {
-      if phase.facts.role == .lock { lock = phase }
-      guard let lock, phase.facts.role == .drill || phase.facts.role == .perturbation else { continue }
+      // The lock it follows: its nearest lock ancestor (a branch's, from the phase it starts `from`).
+      guard phase.facts.role == .drill || phase.facts.role == .perturbation,
+        let lock = run.ancestors(of: phase).first(where: { $0.facts.role == .lock })
+      else { continue }
       let kind: DrillObservation.Kind
       var k: Int? = nil
       if phase.facts.role == .perturbation {

@@ -36,7 +36,7 @@ public enum Export {
   ]
   public static let transferColumns = [
     "phase_index", "phase", "set", "password", "truth_start", "truth_end", "truth_peak", "truth_strong",
-    "gap_recovered", "half_change_step",
+    "gap_recovered", "half_change_step", "parent_index",
   ]
   /// `trials.csv`: every trial of frozen phases in `context stream` mode (docs/design.md §5).
   public static let trialsColumns = [
@@ -145,7 +145,7 @@ public enum Export {
         try transfer.write(prefix + [
           .integer(t.phaseIndex), .string(t.phase), .string(t.set), .bool(t.password), .number(t.truthStart),
           .number(t.truthEnd), .number(t.truthPeak), .number(t.truthStrong), .number(t.gapRecovered),
-          .integer(t.halfChangeStep),
+          .integer(t.halfChangeStep), .integer(t.parentIndex),
         ])
       }
     }
