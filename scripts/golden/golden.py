@@ -26,6 +26,9 @@ with its reference values computed in float64 from those float32 numbers.
 
 generate-adamw copies a stored case and adds the `adamw` object (see Golden/README.md).
 
+generate-transformer writes the transformer cases of TRANSFORMER_CASES (see the section below
+and Golden/README.md); verify checks them like the others.
+
 Tensor names: embedding = embed.weight, W_ih = rnn.weight_ih_l0, W_hh = rnn.weight_hh_l0,
 b_ih = rnn.bias_ih_l0, b_hh = rnn.bias_hh_l0, head_W = head.weight, head_b = head.bias.
 """
@@ -200,6 +203,217 @@ class Case:
                                         weight_decay=weight_decay), steps)
 
 
+# ---------------------------------------------------------------------------------------------
+# The transformer cases (Golden/transformer_*.json).
+#
+# The network: [token embedding (V, D) | dense input projection Linear(E, D)] + learned position
+# embedding (P, D), summed; nn.TransformerEncoder of nn.TransformerEncoderLayer(D, heads, ff,
+# dropout=0, activation="gelu", batch_first=True, norm_first=True) with a final LayerNorm(D), run
+# under a causal mask; then the Linear(D, C) readout and the same loss as the recurrent cases.
+# Stored tensor names are PyTorch's parameter names without the `encoder.` prefix
+# (layers.L.self_attn.in_proj_weight, ..., norm.weight), besides embedding / W_in / b_in,
+# position, head_W and head_b. `h_T` is the final LayerNorm's output at the last position.
+
+TRANSFORMER_LAYER_TENSORS = [
+    # (name inside layers.L., shape as a function of D, F)
+    ("norm1.weight", lambda d, f: (d,)),
+    ("norm1.bias", lambda d, f: (d,)),
+    ("self_attn.in_proj_weight", lambda d, f: (3 * d, d)),
+    ("self_attn.in_proj_bias", lambda d, f: (3 * d,)),
+    ("self_attn.out_proj.weight", lambda d, f: (d, d)),
+    ("self_attn.out_proj.bias", lambda d, f: (d,)),
+    ("norm2.weight", lambda d, f: (d,)),
+    ("norm2.bias", lambda d, f: (d,)),
+    ("linear1.weight", lambda d, f: (f, d)),
+    ("linear1.bias", lambda d, f: (f,)),
+    ("linear2.weight", lambda d, f: (d, f)),
+    ("linear2.bias", lambda d, f: (d,)),
+]
+TRANSFORMER_TEXT = ("x = embedding(tokens) or W_in x + b_in, plus position[:T]; per layer "
+                    "x = x + out_proj(causal MHA(norm1(x))); x = x + linear2(gelu_erf(linear1(norm2(x)))); "
+                    "y = norm(x) (LayerNorm eps 1e-5); logits = head(y)")
+TRANSFORMER_LAYOUT = ("row-major; in_proj_weight is (3D, D) rows [q; k; v], heads split each of "
+                      "q, k, v into consecutive D/heads columns; linear1.weight is (F, D); "
+                      "position is (P, D) with P = steps; x is (B, T, E); tokens is (B, T)")
+
+
+def transformer_shapes(vocab, e, d, layers, ff, positions, c):
+    """Stored name -> shape, in the flat layout's order."""
+    shapes = {}
+    if vocab:
+        shapes["embedding"] = (vocab, d)
+    else:
+        shapes["W_in"], shapes["b_in"] = (d, e), (d,)
+    shapes["position"] = (positions, d)
+    for layer in range(layers):
+        for name, shape in TRANSFORMER_LAYER_TENSORS:
+            shapes[f"layers.{layer}.{name}"] = shape(d, ff)
+    shapes["norm.weight"], shapes["norm.bias"] = (d,), (d,)
+    shapes["head_W"], shapes["head_b"] = (c, d), (c,)
+    return shapes
+
+
+def transformer_torch_name(name):
+    return {"embedding": "embed.weight", "W_in": "proj.weight", "b_in": "proj.bias",
+            "position": "position.weight", "head_W": "head.weight",
+            "head_b": "head.bias"}.get(name, "encoder." + name)
+
+
+class TransformerModel(nn.Module):
+    """[Embedding | Linear(E, D)] + position -> causal pre-norm TransformerEncoder -> Linear."""
+
+    def __init__(self, vocab, e, d, layers, heads, ff, positions, c):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, d) if vocab else None
+        self.proj = None if vocab else nn.Linear(e, d)
+        self.position = nn.Embedding(positions, d)
+        layer = nn.TransformerEncoderLayer(d, heads, ff, dropout=0.0, activation="gelu",
+                                           batch_first=True, norm_first=True)
+        self.encoder = nn.TransformerEncoder(layer, layers, norm=nn.LayerNorm(d),
+                                             enable_nested_tensor=False)
+        self.head = nn.Linear(d, c)
+
+    def forward(self, inputs):
+        """Returns (every position's final-norm output (B, T, D), the last one's (B, D))."""
+        x = self.embed(inputs) if self.embed is not None else self.proj(inputs)
+        t = x.shape[1]
+        x = x + self.position.weight[:t]
+        mask = nn.Transformer.generate_square_subsequent_mask(t, dtype=x.dtype)
+        y = self.encoder(x, mask=mask, is_causal=True)
+        return y, y[:, -1]
+
+
+class TransformerCase(Case):
+    """One transformer golden file, as PyTorch tensors (same `expected` and Adam fields)."""
+
+    def __init__(self, data, dtype=torch.float64):
+        self.data = data
+        self.dtype = dtype
+        self.cell = "transformer"
+        self.vocab = data["vocab"] or 0
+        self.e, self.h, self.c = data["input_size"], data["hidden"], data["classes"]
+        self.layers, self.heads, self.ff = data["layers"], data["heads"], data["ff"]
+        self.b, self.t = data["batch"], data["steps"]
+        self.positions = data["positions"]
+        self.shapes = transformer_shapes(self.vocab, self.e, self.h, self.layers, self.ff,
+                                         self.positions, self.c)
+        targets = data["targets"]
+        if "all T" in data.get("loss", ""):
+            if len(targets) != self.b * self.t:
+                raise ValueError(f"{len(targets)} targets for every position of B={self.b}, T={self.t}")
+            self.supervision = "every"
+            self.targets = torch.tensor(targets, dtype=torch.long).view(self.b, self.t)
+        elif len(targets) == self.b:
+            self.supervision = "last"
+            self.targets = torch.tensor(targets, dtype=torch.long)
+        else:
+            raise ValueError(f"{len(targets)} targets for B={self.b}")
+        if "tokens" in data:
+            self.inputs = torch.tensor(data["tokens"], dtype=torch.long).view(self.b, self.t)
+        else:
+            self.inputs = torch.tensor(data["x"], dtype=torch.float64).to(dtype).view(
+                self.b, self.t, self.e)
+
+    def model(self, params=None):
+        params = params or self.data["params"]
+        model = TransformerModel(self.vocab, self.e, self.h, self.layers, self.heads, self.ff,
+                                 self.positions, self.c).to(self.dtype)
+        named = dict(model.named_parameters())
+        if set(named) != {transformer_torch_name(k) for k in self.shapes}:
+            raise AssertionError(f"unexpected parameters {sorted(named)}")
+        if set(params) != set(self.shapes):
+            raise ValueError(f"params {sorted(params)} != {sorted(self.shapes)}")
+        with torch.no_grad():
+            for name, shape in self.shapes.items():
+                values = torch.tensor(params[name], dtype=torch.float64)
+                if values.numel() != math.prod(shape):
+                    raise ValueError(f"{name} has {values.numel()} values, shape {shape}")
+                named[transformer_torch_name(name)].copy_(values.to(self.dtype).view(shape))
+        return model
+
+    def expected(self):
+        model = self.model()
+        inputs = self.inputs
+        if inputs.is_floating_point():
+            inputs = inputs.clone().requires_grad_(True)
+        loss, logits, h_t = self.loss(model, inputs)
+        loss.backward()
+        named = dict(model.named_parameters())
+        out = {"loss": loss.item(), "logits": flat(logits), "h_T": flat(h_t)}
+        for name in self.shapes:
+            out["grad_" + name] = flat(named[transformer_torch_name(name)].grad)
+        if inputs.is_floating_point():
+            out["grad_x"] = flat(inputs.grad)
+        return out
+
+    def after_steps(self, optimizer, steps):
+        model = self.model()
+        opt = optimizer(model.parameters())
+        for _ in range(steps):
+            opt.zero_grad()
+            self.loss(model)[0].backward()
+            opt.step()
+        named = dict(model.named_parameters())
+        return {name: flat(named[transformer_torch_name(name)]) for name in self.shapes}
+
+
+# name: vocab (0 = dense), E, D, layers, heads, ff, C, B, T, supervision, seed. D = 8 is split
+# into 2, 4 and 8 heads; D = 6 into 3 and 1 head; T = 1 appears for tokens and dense input.
+TRANSFORMER_CASES = {
+    "transformer_tokens": (7, 8, 8, 2, 2, 12, 5, 3, 4, "last", 11),
+    "transformer_every_position": (7, 8, 8, 1, 4, 16, 4, 2, 5, "every", 12),
+    "transformer_dense": (0, 3, 6, 2, 3, 10, 3, 3, 3, "every", 13),
+    "transformer_tokens_one_step": (5, 8, 8, 2, 8, 8, 3, 4, 1, "last", 14),
+    "transformer_dense_one_step": (0, 4, 6, 1, 1, 6, 4, 3, 1, "every", 15),
+}
+
+
+def transformer_case(name, vocab, e, d, layers, heads, ff, c, b, t, supervision, seed, lr=0.01):
+    """A new transformer case drawn from torch.manual_seed(seed) in float32: params in layout
+    order (LayerNorm weights 1 + U(-0.5, 0.5), everything else U(-0.5, 0.5)), then tokens or x
+    (U(-1, 1)), then targets; reference values in float64 from those float32 numbers."""
+    if d % heads:
+        raise SystemExit(f"{name}: D = {d} is not divisible by {heads} heads")
+    torch.manual_seed(seed)
+
+    def uniform(n, bound):
+        return flat(torch.empty(n, dtype=torch.float32).uniform_(-bound, bound))
+
+    e = d if vocab else e
+    shapes = transformer_shapes(vocab, e, d, layers, ff, t, c)
+    params = {}
+    for tensor, shape in shapes.items():
+        values = uniform(math.prod(shape), 0.5)
+        if "norm" in tensor and tensor.endswith("weight"):
+            values = flat(torch.tensor(values, dtype=torch.float32) + 1)
+        params[tensor] = values
+    inputs = {"tokens": torch.randint(vocab, (b * t,)).tolist()} if vocab else {"x": uniform(b * t * e, 1.0)}
+    targets = torch.randint(c, (b * t if supervision == "every" else b,)).tolist()
+    data = {
+        "name": name, "cell": "transformer", "input_size": e, "hidden": d, "classes": c,
+        "layers": layers, "heads": heads, "ff": ff, "positions": t,
+        "steps": t, "batch": b, "vocab": vocab or None,
+        "network": TRANSFORMER_TEXT, "layout": TRANSFORMER_LAYOUT,
+        "loss": LOSS_TEXT[supervision], "params": params, "targets": targets,
+    }
+    case = TransformerCase({**data, **inputs})
+    data["expected"] = case.expected()
+    data.update(inputs)
+    after = case.adam_step(lr, [0.9, 0.999], 1e-8)
+    data["adam_step"] = {"lr": lr, "betas": [0.9, 0.999], "eps": 1e-8,
+                         **{f"{k}_after": v for k, v in after.items()}}
+    return data
+
+
+def cmd_generate_transformer(args):
+    names = args.names or list(TRANSFORMER_CASES)
+    for name in names:
+        if name not in TRANSFORMER_CASES:
+            raise SystemExit(f"no transformer case {name}; known: {', '.join(TRANSFORMER_CASES)}")
+        write(GOLDEN / f"{name}.json", transformer_case(name, *TRANSFORMER_CASES[name]))
+    return 0
+
+
 def flat(tensor):
     return tensor.detach().to(torch.float64).reshape(-1).tolist()
 
@@ -240,7 +454,7 @@ class Comparison:
 
 def verify_case(path, dtype):
     data = json.loads(path.read_text())
-    case = Case(data, dtype)
+    case = (TransformerCase if data["cell"] == "transformer" else Case)(data, dtype)
     cmp = Comparison()
 
     stored = data["expected"]
@@ -419,6 +633,11 @@ def main():
     p.add_argument("--weight-decay", type=float, default=ADAMW_WEIGHT_DECAY)
     p.add_argument("--steps", type=int, default=ADAMW_STEPS)
     p.set_defaults(run=cmd_generate_adamw)
+
+    p = sub.add_parser("generate-transformer",
+                       help="write the transformer cases (TRANSFORMER_CASES) into Golden/")
+    p.add_argument("names", nargs="*", help="case names (default: every one)")
+    p.set_defaults(run=cmd_generate_transformer)
 
     args = parser.parse_args()
     return args.run(args)
