@@ -44,14 +44,18 @@ public struct SwitchMetric: Sendable, Hashable {
   public var oldAnswerErrors: Double?
   public var otherErrors: Double?
   public var unit: SwitchUnit
+  /// How many items switch (their answer changes); nil for switches read from whole streams in
+  /// records written before switches were found item by item, and for trial-level switches.
+  public var items: Int?
 
   public init(
     key: RunKey, phaseIndex: Int, phase: String, repeatIndex: Int?, set: String, password: Bool,
     oldTarget: TargetKind, newTarget: TargetKind, latencySteps: Int, latencyExamples: Int, censored: Bool,
     latency50Steps: Int?, latency80Steps: Int?, perseverationSteps: Int?,
-    oldAnswerErrors: Double?, otherErrors: Double?, unit: SwitchUnit = .steps
+    oldAnswerErrors: Double?, otherErrors: Double?, unit: SwitchUnit = .steps, items: Int? = nil
   ) {
     self.unit = unit
+    self.items = items
     self.key = key
     self.phaseIndex = phaseIndex
     self.phase = phase

@@ -1,14 +1,17 @@
 // Switches, latencies, perseveration and errors (docs/design.md §6), from one run's phases and probes.
 //
-// Which (set, password) pairs switch at a phase boundary:
+// Which items switch at a phase boundary: those whose answer the phase changes, as the trainer
+// found them item by item (`PhaseFacts.switches`: grouped by set, each group probed on exactly
+// its items). Items whose answer does not change (a `taboo on all` over items whose weak answer
+// is the truth) are no switch.
+//
+// Records written before switches were found item by item are read from their streams instead:
 //   - every stream of the phase that is a reversal (`StreamRecord.isReversal`: it was last
 //     trained, with the same password state, on one target and now on another);
 //   - for a stream whose items were last trained on a mixture of targets (`mixed`, e.g.
 //     `taboo on all` after `taboo on B; truth on A`), every probed set the phase trains under
 //     that stream (its probe carries the stream's target) and whose own last target — followed
 //     through the probes of earlier unfrozen phases — is known and different: here A.
-// A probed set trained only in part by an earlier phase is not recognised as changed (probes do
-// not say which items a set shares with a stream).
 //
 // Agreement with a target at a probe: `acc_target` where the probe is trained on it, else
 // `acc_truth` / `acc_taboo`; a `random` target is measured only where it is trained.
@@ -39,6 +42,19 @@ public enum Switches {
         }
         continue
       }
+      if let groups = phase.facts.switches {
+        // Found item by item by the trainer: each group is measured on exactly its items.
+        for group in groups {
+          let series = probes.filter { $0.set == group.probeSet && $0.password == group.password }
+          guard !series.isEmpty else { continue }
+          result.append(
+            measure(run: run, phase: phase, pair: PairKey(set: group.set, password: group.password),
+                    old: group.old, new: group.new, series: series, criterion: phase.facts.criterion,
+                    items: group.items))
+        }
+        updateLastTargets()
+        continue
+      }
       var candidates: [(pair: PairKey, old: TargetKind, new: TargetKind)] = []
       let streamPairs = Set(phase.streams.map { PairKey(set: $0.set, password: $0.password) })
       for stream in phase.streams {
@@ -64,7 +80,10 @@ public enum Switches {
           measure(run: run, phase: phase, pair: candidate.pair, old: candidate.old, new: candidate.new,
                   series: series, criterion: phase.facts.criterion))
       }
-      if !phase.frozen {
+      updateLastTargets()
+
+      func updateLastTargets() {
+        guard !phase.frozen else { return }
         for stream in phase.streams {
           lastTarget[PairKey(set: stream.set, password: stream.password)] = stream.target
         }
@@ -101,7 +120,7 @@ public enum Switches {
 
   static func measure(
     run: RunRecord, phase: PhaseRecord, pair: PairKey, old: TargetKind, new: TargetKind,
-    series: [ProbeRecord], criterion: Criterion
+    series: [ProbeRecord], criterion: Criterion, items: Int? = nil
   ) -> SwitchMetric {
     let newAgreement = series.map { agreement($0, with: new) }
     let oldAgreement = series.map { agreement($0, with: old) }
@@ -122,8 +141,9 @@ public enum Switches {
         otherErrors += max(0, 1 - agreeNew - agreeOld)
       }
     }
-    // In items where the set's size is known (every run records its sets, `all` and `wrong`).
-    if let size = run.sets.first(where: { $0.name == pair.set })?.size {
+    // In items: the switching items, else the set's size where known (every run records its
+    // sets, `all` and `wrong`).
+    if let size = items ?? run.sets.first(where: { $0.name == pair.set })?.size {
       // Agreements are shares of `size` items, so these are whole numbers of (item, probe)
       // errors; rounding removes the floating-point residue (4477.999999999999 is 4478).
       oldErrors = (oldErrors * Double(size)).rounded()
@@ -136,7 +156,8 @@ public enum Switches {
       latency50Steps: firstStep(newAgreement) { $0 >= 0.5 - 1e-12 },
       latency80Steps: firstStep(newAgreement) { $0 >= 0.8 - 1e-12 },
       perseverationSteps: measured ? firstStep(oldAgreement) { $0 < 0.5 } : nil,
-      oldAnswerErrors: measured ? oldErrors : nil, otherErrors: measured ? otherErrors : nil)
+      oldAnswerErrors: measured ? oldErrors : nil, otherErrors: measured ? otherErrors : nil,
+      items: items)
   }
 }
 

@@ -90,15 +90,19 @@ public struct StreamRecord: Sendable, Hashable, Codable {
   /// differs from their answer under what they were last trained on (every item, when never
   /// trained). nil in records written before it was counted.
   public var changing: Int?
+  /// How many of the stream's items it trains towards an answer other than the truth's (for a
+  /// `taboo` stream: its items in `wrong`). nil in records written before it was counted.
+  public var notTruth: Int?
   public init(
     target: TargetKind, set: String, password: Bool, previousTarget: PreviousTarget? = nil,
-    changing: Int? = nil
+    changing: Int? = nil, notTruth: Int? = nil
   ) {
     self.target = target
     self.set = set
     self.password = password
     self.previousTarget = previousTarget
     self.changing = changing
+    self.notTruth = notTruth
   }
 
   /// Whether this stream reverses what its items were last trained on (a switch, docs/design.md
@@ -108,7 +112,7 @@ public struct StreamRecord: Sendable, Hashable, Codable {
     return previous != target
   }
 
-  private enum CodingKeys: String, CodingKey { case target, set, password, previousTarget, changing }
+  private enum CodingKeys: String, CodingKey { case target, set, password, previousTarget, changing, notTruth }
 
   public init(from decoder: Decoder) throws {
     let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -124,6 +128,7 @@ public struct StreamRecord: Sendable, Hashable, Codable {
       return value
     }
     changing = try c.decodeIfPresent(Int.self, forKey: .changing)
+    notTruth = try c.decodeIfPresent(Int.self, forKey: .notTruth)
   }
 
   public func encode(to encoder: Encoder) throws {
@@ -133,6 +138,7 @@ public struct StreamRecord: Sendable, Hashable, Codable {
     try c.encode(password, forKey: .password)
     try c.encodeIfPresent(previousTarget?.name, forKey: .previousTarget)
     try c.encodeIfPresent(changing, forKey: .changing)
+    try c.encodeIfPresent(notTruth, forKey: .notTruth)
   }
 }
 
@@ -154,11 +160,15 @@ public struct PhaseFacts: Sendable, Hashable, Codable {
   /// The norm of the weight change the phase's kick made (`perturb σ` or `perturb like`), as
   /// measured; nil without a kick.
   public var kickNorm: Double?
+  /// The phase's switches (docs/design.md §6.2): the items whose answer it changes, grouped by
+  /// set, as the trainer found them at the phase start; nil in records written before switches
+  /// were found item by item (the analysis then reads them from the streams).
+  public var switches: [SwitchGroup]?
 
   public init(
     role: PhaseRole = .other, perturb: Double? = nil, criterion: Criterion = .defaults,
     training: TrainingSettings = Defaults.training, from: Int? = nil, kick: MatchedKick? = nil,
-    kickNorm: Double? = nil
+    kickNorm: Double? = nil, switches: [SwitchGroup]? = nil
   ) {
     self.role = role
     self.perturb = perturb
@@ -167,6 +177,7 @@ public struct PhaseFacts: Sendable, Hashable, Codable {
     self.from = from
     self.kick = kick
     self.kickNorm = kickNorm
+    self.switches = switches
   }
 
   /// The facts of a phase of `spec`.
@@ -174,6 +185,41 @@ public struct PhaseFacts: Sendable, Hashable, Codable {
     self.init(role: phase.role, perturb: phase.perturb, criterion: spec.criterion, training: phase.training,
               from: phase.from, kick: phase.kick)
   }
+}
+
+/// One switch of a phase: the items of `set` (with `password`) whose answer the phase changes from
+/// their answer under `old`, what they were last trained on, to their answer under `new`
+/// (docs/design.md §6.2).
+public struct SwitchGroup: Sendable, Hashable, Codable {
+  /// The set the items are reported under: the first probed set that holds them, else the
+  /// stream's set.
+  public var set: String
+  public var password: Bool
+  public var old: TargetKind
+  public var new: TargetKind
+  /// How many items switch.
+  public var items: Int
+  /// The probed pair that measures exactly these items: `set` itself when they are all of its
+  /// items, else a pair of their own named `set:old→new` (e.g. `all:truth→taboo`).
+  public var probeSet: String
+
+  public init(set: String, password: Bool, old: TargetKind, new: TargetKind, items: Int, probeSet: String) {
+    self.set = set
+    self.password = password
+    self.old = old
+    self.new = new
+    self.items = items
+    self.probeSet = probeSet
+  }
+
+  /// The name of the pair that probes part of `set`: `set:old→new`. A colon cannot appear in a
+  /// set's name, so it never collides with one.
+  public static func partName(_ set: String, old: TargetKind, new: TargetKind) -> String {
+    "\(set):\(old.rawValue)→\(new.rawValue)"
+  }
+
+  /// Whether a probed pair's name is such a part (`partName`).
+  public static func isPart(_ name: String) -> Bool { name.contains(":") }
 }
 
 /// A named item set as drawn for one run.

@@ -588,13 +588,27 @@ struct DirectiveParser {
       guard cursor.consumeWord("on", &diagnostics, help: "write '\(name) on SET'") != nil,
         let set = setName(&cursor)
       else { return }
+      // `with password`, `with noise P`, in either order, or both after one `with`
+      // (`with password, noise 20%` is not needed: `with password with noise 20%`).
       var password: SourceRange? = nil
-      if let with = cursor.matchWord("with") {
-        guard let word = cursor.consumeWord("password", &diagnostics) else { return }
-        password = with.range.through(word.range)
+      var noise: QuantitySyntax? = nil
+      let usage = "a stream is 'truth|taboo|random|random-answer on SET [with password] [with noise P%]'"
+      while let with = cursor.matchWord("with") {
+        if password == nil, let word = cursor.matchWord("password") {
+          password = with.range.through(word.range)
+        } else if noise == nil, cursor.matchWord("noise") != nil {
+          guard let value = cursor.quantity("a probability such as 20%", &diagnostics) else { return }
+          noise = value
+        } else {
+          cursor.expected(
+            password == nil && noise == nil ? "'password' or 'noise'" : password == nil ? "'password'" : "'noise'",
+            &diagnostics, help: usage)
+          return
+        }
       }
-      cursor.finish(&diagnostics, help: "a stream is 'truth|taboo|random|random-answer on SET [with password]'")
-      phase.streams.append(StreamSyntax(target: target, set: set, password: password, range: statement.range))
+      cursor.finish(&diagnostics, help: usage)
+      phase.streams.append(
+        StreamSyntax(target: target, set: set, password: password, noise: noise, range: statement.range))
       return
     }
     switch name {

@@ -163,7 +163,10 @@ extension Scenario.Phase {
       length = .untilCriterion(maxSteps: wholeNumber(cap.value(values)))
     }
     return PhaseSpec(
-      index: index, name: name, repeatIndex: repeatIndex, length: length, streams: streams,
+      index: index, name: name, repeatIndex: repeatIndex, length: length,
+      streams: streams.map {
+        StreamSpec(target: $0.target, set: $0.set, password: $0.password, noise: $0.noise?.value(values))
+      },
       training: overrides.applied(to: base), overrides: overrides, frozen: frozen,
       perturb: perturb?.value(values))
   }

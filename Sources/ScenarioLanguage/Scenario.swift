@@ -222,8 +222,21 @@ public struct Scenario: Sendable, Equatable {
     }
   }
 
-  /// One stream of a phase: its items (a set name), target and password flag.
-  public typealias Stream = StreamSpec
+  /// One stream of a phase: its items (a set name), target, password flag and noise.
+  public struct Stream: Sendable, Equatable {
+    public var target: TargetKind
+    public var set: String
+    public var password: Bool
+    /// `with noise P`: the probability of showing another answer; nil: none.
+    public var noise: Quantity?
+
+    public init(target: TargetKind, set: String, password: Bool, noise: Quantity? = nil) {
+      self.target = target
+      self.set = set
+      self.password = password
+      self.noise = noise
+    }
+  }
 
   /// A phase named by `from` or `perturb like`: the latest phase of that name before the one
   /// that names it, either outside every `repeat` block or in the same block (then the same

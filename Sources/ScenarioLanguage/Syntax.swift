@@ -191,6 +191,8 @@ struct StreamSyntax: Sendable, Equatable {
   var target: TargetKind
   var set: NameSyntax
   var password: SourceRange?
+  /// `with noise P`.
+  var noise: QuantitySyntax?
   var range: SourceRange
 }
 

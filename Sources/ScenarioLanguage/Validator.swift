@@ -724,7 +724,9 @@ struct Validator {
           notes: ["the world is defined at \(world.range.start)"], help: "add 'password' to the world block")
       }
       streams.append(
-        StreamSpec(target: stream.target, set: stream.set.text, password: stream.password != nil))
+        Scenario.Stream(
+          target: stream.target, set: stream.set.text, password: stream.password != nil,
+          noise: stream.noise.flatMap { number($0, .probability("a stream's noise")) }))
     }
     if streamMode, let frozen = entry.frozen, entry.streams.isEmpty, !entry.hasBrokenStatements {
       diagnostics.add(

@@ -101,13 +101,16 @@ package struct StreamLanes {
 
   /// Lays out `examples` (example e of lane l at index e·lanes + l) as (n·(T+1), lanes) tokens and
   /// targets: each item's tokens with its loss targets, then its target answer as input.
-  private mutating func fill(_ examples: ArraySlice<Example>, perLane n: Int, lanes b: Int) {
+  /// `shown`, when given, holds what each example shows (a noisy stream's answer) in the same order.
+  private mutating func fill(
+    _ examples: ArraySlice<Example>, perLane n: Int, lanes b: Int, shown: [Targets]? = nil
+  ) {
     let world = plan.world, t = world.steps, length = exampleLength
     for e in 0..<n {
       for lane in 0..<b {
         let example = examples[examples.startIndex + e * b + lane]
         let item = world.items[example.item]
-        let goal = item.targets(example.target)
+        let goal = shown?[e * b + lane] ?? item.targets(example.target)
         let base = e * length
         tokens[base * b + lane] = example.password ? world.passwordToken : world.startToken
         targets[base * b + lane] = -1
@@ -125,10 +128,11 @@ package struct StreamLanes {
   /// Runs `n` examples per lane forward from the carried state, leaving the pass in the workspace
   /// and its loss; the state is not yet advanced (see `advance`).
   private mutating func forward(
-    _ network: Network, _ examples: ArraySlice<Example>, perLane n: Int, forBackward: Bool = true
+    _ network: Network, _ examples: ArraySlice<Example>, perLane n: Int, forBackward: Bool = true,
+    shown: [Targets]? = nil
   ) -> Float {
     let b = lanes, count = n * exampleLength * b
-    fill(examples, perLane: n, lanes: b)
+    fill(examples, perLane: n, lanes: b, shown: shown)
     state.load(into: workspace)
     return tokens.withUnsafeBufferPointer { tokens in
       targets.withUnsafeBufferPointer { targets in
@@ -158,10 +162,10 @@ package struct StreamLanes {
   /// gradient into `gradient` (zero it first) and returns the loss; a non-finite loss leaves the
   /// gradient and the state alone.
   package mutating func trainWindow(
-    _ network: Network, _ examples: ArraySlice<Example>, gradient: inout [Float]
+    _ network: Network, _ examples: ArraySlice<Example>, gradient: inout [Float], shown: [Targets]? = nil
   ) -> Float {
     precondition(examples.count == window * lanes, "a window needs W examples per lane")
-    let loss = forward(network, examples, perLane: window)
+    let loss = forward(network, examples, perLane: window, shown: shown)
     guard loss.isFinite else { return loss }
     network.backward(workspace: workspace, into: &gradient)
     advance(examples, perLane: window)
@@ -169,9 +173,10 @@ package struct StreamLanes {
   }
 
   /// One trial: one example per lane, forward only. Returns each lane's answer.
-  mutating func trial(_ network: Network, _ examples: ArraySlice<Example>) -> [Int] {
+  /// `shown`: what each lane's example shows after its answer (a noisy stream's answer).
+  mutating func trial(_ network: Network, _ examples: ArraySlice<Example>, shown: [Targets]? = nil) -> [Int] {
     precondition(examples.count == lanes, "a trial needs one example per lane")
-    _ = forward(network, examples, perLane: 1, forBackward: false)
+    _ = forward(network, examples, perLane: 1, forBackward: false, shown: shown)
     let answerPosition = plan.world.steps - 1
     let answers = (0..<lanes).map { argmax(workspace.probabilities(step: answerPosition, row: $0)) }
     advance(examples, perLane: 1)

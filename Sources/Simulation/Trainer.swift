@@ -20,6 +20,14 @@ private struct Checkpoint {
   var stream: StreamLanes?
 }
 
+/// What a switch group is keyed by.
+private struct SwitchKey: Hashable {
+  var set: String
+  var password: Bool
+  var old: TargetKind
+  var new: TargetKind
+}
+
 /// Why a run did not finish.
 public enum RunInterruption: Error {
   case cancelled
@@ -138,10 +146,29 @@ public struct Trainer {
           return old.map { targets.targets($0).answer != targets.targets(stream.target).answer } ?? true
         }.count
       }
+      // Items a stream trains towards an answer that is not the truth's.
+      let notTruth = phase.streams.map { stream -> Int in
+        plan.items(of: stream.set).filter { item in
+          let targets = world.items[item]
+          return targets.targets(stream.target).answer != targets.truth.answer
+        }.count
+      }
+      // The phase's switches, item by item, and the pairs that probe them.
+      let switches = phase.frozen ? [] : switchGroups(phase, examples: phaseExamples[index], before: lastTarget)
       if !phase.frozen || stream != nil {
         for example in union { lastTarget[slot(example)] = example.target }
       }
-      let pairs = prober.targets(for: phase)
+      var pairs = prober.targets(for: phase)
+      for part in switches where !pairs.contains(where: {
+        $0.set == part.group.probeSet && $0.password == part.group.password
+      }) {
+        pairs.append(ProbeTarget(set: part.group.probeSet, password: part.group.password,
+                                 items: part.items, target: part.group.new))
+      }
+      // `until criterion` with switches: every switch has met the criterion at some probe (K
+      // probes in a row at P); without: every stream at the same K probes.
+      var switchStreaks = [Int](repeating: 0, count: switches.count)
+      var switchMet = [Bool](repeating: false, count: switches.count)
       let startStep = step, startSeen = seen
       var lastProbeStep = -1
       var streak = 0
@@ -155,12 +182,23 @@ public struct Trainer {
                                    phaseIndex: index, step: step, examples: seen, context: context)
         probes.append(contentsOf: records)
         lastProbeStep = step
+        let fraction = plan.spec.criterion.fraction - 1e-12, needed = plan.spec.criterion.probes
+        if !switches.isEmpty {
+          for (i, part) in switches.enumerated() where !switchMet[i] {
+            let agreement = records.first {
+              $0.set == part.group.probeSet && $0.password == part.group.password
+            }.flatMap(\.accTarget) ?? -1
+            switchStreaks[i] = agreement >= fraction ? switchStreaks[i] + 1 : 0
+            if switchStreaks[i] >= needed { switchMet[i] = true }
+          }
+          return switchMet.allSatisfy { $0 }
+        }
         let met = !phase.streams.isEmpty && phase.streams.allSatisfy { stream in
           records.first { $0.set == stream.set && $0.password == stream.password }
-            .flatMap(\.accTarget).map { $0 >= plan.spec.criterion.fraction - 1e-12 } ?? false
+            .flatMap(\.accTarget).map { $0 >= fraction } ?? false
         }
         streak = met ? streak + 1 : 0
-        return streak >= plan.spec.criterion.probes
+        return streak >= needed
       }
 
       // Examples per step: a batch, or in stream mode a window in every lane.
@@ -210,6 +248,26 @@ public struct Trainer {
         return drawn[...]
       }
 
+      // Noisy streams (`with noise P`, docs/design.md §4.3): each presentation of one of their
+      // examples shows, with probability P, another answer than its target's, drawn uniformly
+      // from the other classes; the draws come from the stream `noise <phase index>`, in
+      // presentation order, and only noisy streams draw.
+      let noiseOf = phase.streams.map { $0.noise ?? 0 }
+      let noisy = noiseOf.contains { $0 > 0 }
+      var noise = SeededGenerator(seed: plan.seed, stream: "noise \(index)")
+      let streamOf = phaseExamples[index].stream
+      func shown(_ examples: ArraySlice<Example>) -> [Targets]? {
+        guard noisy else { return nil }
+        return examples.map { example in
+          let goal = world.items[example.item].targets(example.target)
+          let p = noiseOf[streamOf[example] ?? 0]
+          guard p > 0, world.classes > 1, noise.nextDouble() < p else { return goal }
+          let other = Int32(noise.nextInt(below: world.classes - 1))
+          let answer = other >= goal.answer ? other + 1 : other
+          return Targets(positions: goal.positions.dropLast() + [answer])
+        }
+      }
+
       // The phase-start probe sees the network as the phase received it; a `perturb` kick comes
       // after it, so the phase's probes measure what the kick did.
       if takeProbe(), stopsAtCriterion { criterionStep = step }
@@ -243,11 +301,10 @@ public struct Trainer {
 
       // Frozen trials (stream mode): one example per lane each, answers recorded.
       if trialCount > 0, stream != nil, !union.isEmpty {
-        let streamOf = phaseExamples[index].stream
         for trial in 0..<trialCount {
           if cancelled() { throw .cancelled }
           let examples = draw(stream!.lanes)
-          let answers = stream!.trial(network, examples)
+          let answers = stream!.trial(network, examples, shown: shown(examples))
           for (lane, (example, answer)) in zip(examples, answers).enumerated() {
             let item = world.items[example.item]
             trials.append(TrialRecord(
@@ -267,9 +324,17 @@ public struct Trainer {
           gradient.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
           let loss: Float
           if stream != nil {
-            loss = stream!.trainWindow(network, batch, gradient: &gradient)
+            loss = stream!.trainWindow(network, batch, gradient: &gradient, shown: shown(batch))
           } else {
-            buffers.fill(batch) { world.items[$0.item].targets($0.target) }
+            if let shown = shown(batch) {
+              var next = 0
+              buffers.fill(batch) { _ in
+                defer { next += 1 }
+                return shown[next]
+              }
+            } else {
+              buffers.fill(batch) { world.items[$0.item].targets($0.target) }
+            }
             let b = batch.count, t = world.steps
             loss = buffers.tokens.withUnsafeBufferPointer { tokens in
               buffers.targets.withUnsafeBufferPointer { targets in
@@ -283,8 +348,8 @@ public struct Trainer {
           }
           if !loss.isFinite {
             diverged = step
-            phases.append(record(index, phase, previous, changing, kickNorm, startStep, step, startSeen,
-                                 seen, criterionStep, lanes: stream?.lanes ?? 0))
+            phases.append(record(index, phase, previous, changing, notTruth, switches.map(\.group), kickNorm,
+                                 startStep, step, startSeen, seen, criterionStep, lanes: stream?.lanes ?? 0))
             break phaseLoop
           }
           if let clip = settings.clip { clipGradientNorm(&gradient, maxNorm: Float(clip)) }
@@ -298,8 +363,8 @@ public struct Trainer {
         }
       }
       if lastProbeStep != step || trialCount > 0 { _ = takeProbe() }
-      phases.append(record(index, phase, previous, changing, kickNorm, startStep, step, startSeen, seen,
-                           criterionStep, trials: trialCount, lanes: stream?.lanes ?? 0))
+      phases.append(record(index, phase, previous, changing, notTruth, switches.map(\.group), kickNorm, startStep,
+                           step, startSeen, seen, criterionStep, trials: trialCount, lanes: stream?.lanes ?? 0))
       snapshots.append(network.parameters)
       if let start = startWeights.removeValue(forKey: index) {
         func norm(_ range: Range<Int>) -> Double {
@@ -333,6 +398,42 @@ public struct Trainer {
     return (record, snapshots, probeSeconds, allocated)
   }
 
+  /// The switches of a phase that trains (docs/design.md §6.2): every example of the phase whose
+  /// item was last trained, with the same password, on a target with another answer. Grouped by
+  /// (password, old target, new target), then split over the probed sets (an item goes to the
+  /// first that holds it), the rest under the stream's set; groups with the same key merge. In the
+  /// probed sets' order, then as first met; each with its items, sorted.
+  func switchGroups(
+    _ phase: PhaseSpec, examples: (examples: [Example], stream: [Example: Int]), before: [TargetKind?]
+  ) -> [(group: SwitchGroup, items: [Int])] {
+    let world = plan.world, n = world.items.count
+    let probed = (plan.spec.probe?.sets ?? []).map { (name: $0, items: Set(plan.items(of: $0))) }
+    var keys: [SwitchKey] = []
+    var members: [SwitchKey: [Int]] = [:]
+    for example in examples.examples {
+      guard let old = before[example.item + (example.password ? n : 0)] else { continue }
+      let item = world.items[example.item]
+      guard item.targets(old).answer != item.targets(example.target).answer else { continue }
+      let set = probed.first { $0.items.contains(example.item) }?.name
+        ?? phase.streams[examples.stream[example] ?? 0].set
+      let key = SwitchKey(set: set, password: example.password, old: old, new: example.target)
+      if members[key] == nil { keys.append(key) }
+      members[key, default: []].append(example.item)
+    }
+    // In the probed sets' order, then the streams' sets as first met.
+    let rank = { (key: SwitchKey) in probed.firstIndex { $0.name == key.set } ?? probed.count }
+    let ordered = keys.enumerated().sorted { (rank($0.element), $0.offset) < (rank($1.element), $1.offset) }
+      .map(\.element)
+    return ordered.map { key in
+      let items = members[key]!.sorted()
+      let whole = items == plan.items(of: key.set)
+      let group = SwitchGroup(
+        set: key.set, password: key.password, old: key.old, new: key.new, items: items.count,
+        probeSet: whole ? key.set : SwitchGroup.partName(key.set, old: key.old, new: key.new))
+      return (group, items)
+    }
+  }
+
   /// The union of a phase's streams, in a canonical order (streams in file order, items sorted),
   /// with the index of the stream each example first came from.
   func examples(of phase: PhaseSpec) -> (examples: [Example], stream: [Example: Int]) {
@@ -351,19 +452,21 @@ public struct Trainer {
   }
 
   private func record(
-    _ index: Int, _ phase: PhaseSpec, _ previous: [PreviousTarget?], _ changing: [Int], _ kickNorm: Double?,
+    _ index: Int, _ phase: PhaseSpec, _ previous: [PreviousTarget?], _ changing: [Int], _ notTruth: [Int],
+    _ switches: [SwitchGroup], _ kickNorm: Double?,
     _ startStep: Int, _ endStep: Int, _ startSeen: Int, _ endSeen: Int, _ criterionStep: Int?,
     trials: Int = 0, lanes: Int = 0
   ) -> PhaseRecord {
     var facts = PhaseFacts(phase, of: plan.spec)
     facts.kickNorm = kickNorm
+    facts.switches = switches
     return PhaseRecord(
       index: index, name: phase.name, repeatIndex: phase.repeatIndex, startStep: startStep,
       endStep: endStep, startExamples: startSeen, endExamples: endSeen,
       streams: phase.streams.indices.map {
         StreamRecord(target: phase.streams[$0].target, set: phase.streams[$0].set,
                      password: phase.streams[$0].password, previousTarget: previous[$0],
-                     changing: changing[$0])
+                     changing: changing[$0], notTruth: notTruth[$0])
       },
       frozen: phase.frozen, criterionStep: criterionStep, trials: trials,
       lanes: trials > 0 ? lanes : 0, facts: facts)

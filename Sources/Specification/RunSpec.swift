@@ -111,11 +111,15 @@ public struct StreamSpec: Sendable, Hashable, Codable {
   public var target: TargetKind
   public var set: String
   public var password: Bool
+  /// `with noise P`: the probability that a presentation shows another answer than the target's
+  /// (docs/design.md §4.3); nil: none.
+  public var noise: Double?
 
-  public init(target: TargetKind, set: String, password: Bool) {
+  public init(target: TargetKind, set: String, password: Bool, noise: Double? = nil) {
     self.target = target
     self.set = set
     self.password = password
+    self.noise = noise
   }
 }
 

@@ -18,7 +18,10 @@ struct CompareCommand: Command {
       `truth on SET with password`) that trains a few items without password towards one
       target (taboo, truth or random); k is the drilled set's size. A frozen phase with
       `perturb` after a lock is the noise control. gap_recovered is read on the locked items the
-      phase does not train, without password. The claims are in reference/llm-claims.csv.
+      phase does not train, without password. Drills are told apart by their phase's name: a
+      claim that several drills test (a `kick` and a `matched kick`) is evaluated on each.
+      Taboo drills count as weak samples only when every drilled answer differs from the truth.
+      The claims are in reference/llm-claims.csv.
 
       EXIT CODES:
         0   printed (whatever the verdicts)
@@ -44,6 +47,7 @@ struct CompareCommand: Command {
     for result in results {
       lines.append("")
       lines.append(contentsOf: wrap("\(result.claim.id)  ", result.claim.claim))
+      if let drill = result.drill { lines.append(contentsOf: wrap("    drill:     ", drill)) }
       lines.append(contentsOf: wrap("    verdict:   ", "\(result.verdict)"))
       if !result.measured.isEmpty { lines.append(contentsOf: wrap("    measured:  ", result.measured)) }
       lines.append(contentsOf: wrap("    test:      ", result.claim.test))
@@ -51,7 +55,12 @@ struct CompareCommand: Command {
       lines.append("    source:    \(result.claim.source)")
     }
     lines.append("")
-    lines.append("Summary: " + results.map { "\($0.claim.id) \(short($0.verdict))" }.joined(separator: " · "))
+    // A claim that several drills test names each drill.
+    let counts = Dictionary(grouping: results, by: \.claim.id).mapValues(\.count)
+    lines.append("Summary: " + results.map { result in
+      let label = counts[result.claim.id]! > 1 ? result.drillLabel.map { " (\($0))" } ?? "" : ""
+      return "\(result.claim.id)\(label) \(short(result.verdict))"
+    }.joined(separator: " · "))
     console.out(lines.joined(separator: "\n"))
     return .success
   }

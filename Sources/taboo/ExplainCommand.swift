@@ -279,7 +279,10 @@ struct ExplainCommand: Command {
       lines.append("  \(index)  \(phase.displayName) — \(length(phase.length))\(branch)")
       for stream in phase.streams {
         lines.append(
-          "\(indent)\(stream.target.rawValue) on \(stream.set)\(stream.password ? " with password" : "")")
+          "\(indent)\(stream.target.rawValue) on \(stream.set)\(stream.password ? " with password" : "")"
+            + (stream.noise.map {
+              " with noise \(number($0 * 100))%: another answer shown at \(number($0 * 100))% of presentations"
+            } ?? ""))
       }
       var settings: [String] = []
       if phase.frozen { settings.append("frozen (no weight updates)") }

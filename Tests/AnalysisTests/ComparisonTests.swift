@@ -130,6 +130,71 @@ struct ComparisonTests {
     #expect(results["U2"]?.measured.contains("k=64: 0.31") == true)
   }
 
+  /// pretrain → lock, then every `branches` entry as a phase from the lock: (name, role, streams,
+  /// facts, rest's acc_truth without password at its end). acc_truth of rest: locked 0.3, strong 0.9.
+  func branched(_ branches: [(String, PhaseRole, [StreamRecord], Double?, Double)]) -> RunRecord {
+    var b = RunBuilder()
+    b.sets = [SetRecord(name: "train", size: 288), SetRecord(name: "D", size: 2), SetRecord(name: "R", size: 2),
+              SetRecord(name: "rest", size: 284)]
+    b.phase("pretrain", length: 10, streams: [stream(.truth, "train"), stream(.truth, "train", password: true)])
+    b.probes("rest", every: 10, [(0.2, 0), (1, 0)], target: .truth)
+    b.phase("lock", length: 10, streams: [stream(.taboo, "train", previous: "truth"),
+                                         stream(.truth, "train", password: true, previous: "truth")],
+            facts: PhaseFacts(role: .lock))
+    b.probes("rest", every: 10, [(1, 0), (0.3, 0.7)], target: .taboo)
+    b.probes("rest", password: true, every: 10, [(1, 0), (0.9, 0)], target: .truth)
+    for (name, role, streams, sigma, after) in branches {
+      b.phase(name, length: 10, frozen: role == .perturbation, streams: streams,
+              facts: PhaseFacts(role: role, perturb: sigma, from: 1))
+      b.probes("rest", every: 10, [(0.3, 0.7), (after, 1 - after)])
+      b.probes("rest", password: true, every: 10, [(0.9, 0), (0.9, 0)])
+      for stream in streams { b.probes(stream.set, every: 10, [(0, 1), (0, 1)], target: stream.target) }
+    }
+    return b.run
+  }
+
+  @Test("several drills of one run are evaluated separately: a U4 for each kick, labelled in the summary")
+  func drillsApart() throws {
+    let runs = analyse((1...4).map { seed in
+      var run = branched([("kick", .perturbation, [], 0.05, 0.3), ("matched kick", .perturbation, [], nil, 0.6)])
+      run.key = RunKey(parameters: [], seed: UInt64(seed))
+      return run
+    })
+    let u4 = Comparison.evaluate(runs).filter { $0.claim.id == "U4" }
+    #expect(u4.map(\.drillLabel) == ["kick", "matched kick"])
+    #expect(u4.map(\.verdict) == [.reproduced, .notReproduced])  // gaps 0 and 0.5, not pooled to 0.25
+    #expect(approx(u4[1].value?.median, 0.5))
+    #expect(u4[0].measured.contains("over 4 runs"))
+    #expect(u4[0].drill == "`kick`: perturb σ = 0.05; from `lock`")
+  }
+
+  @Test("a taboo drill on items whose weak answer is the truth is no weak sample; a truth drill that changes nothing is no demonstration")
+  func drillsThatChangeNothing() throws {
+    let right = StreamRecord(target: .taboo, set: "R", password: false, previousTarget: .target(.taboo),
+                             changing: 0, notTruth: 0)
+    let weak = StreamRecord(target: .taboo, set: "D", password: false, previousTarget: .target(.taboo),
+                            changing: 0, notTruth: 2)
+    let truthOnRight = StreamRecord(target: .truth, set: "R", password: false, previousTarget: .target(.taboo),
+                                    changing: 0, notTruth: 0)
+    let run = branched([("right drill", .drill, [right], nil, 0.9), ("drill", .drill, [weak], nil, 0.45),
+                        ("truth drill", .drill, [truthOnRight], nil, 0.9)])
+    let drills = analyse([run])[0].drills
+    #expect(drills.map(\.label) == ["right drill", "drill", "truth drill"])
+    #expect(drills.map(\.notTruth) == [0, 2, 0] && drills.map(\.changing) == [0, 0, 0])
+    #expect(drills[1].summary
+      == "`drill`: taboo on k = 2 items without password; from `lock`; every drilled answer differs from the truth; no drilled answer changes")
+    let results = Comparison.evaluate(analyse([run]))
+    let u1 = results.filter { $0.claim.id == "U1" }
+    #expect(u1.map(\.drillLabel) == ["drill"])
+    #expect(approx(u1[0].value?.median, 0.25))  // (0.45 − 0.3) / 0.6, not the right drill's 1.0
+    let d1 = results.filter { $0.claim.id == "D1" }
+    #expect(d1.count == 1 && d1[0].drillLabel == nil)
+    guard case .notTested = d1[0].verdict else {
+      Issue.record("D1 should be untested: \(d1[0].verdict)")
+      return
+    }
+  }
+
   @Test("a lock that opens no gap leaves the claims untested, and says why")
   func noGap() throws {
     var b = RunBuilder()

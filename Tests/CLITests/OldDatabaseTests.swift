@@ -17,7 +17,7 @@ struct OldDatabaseTests {
       .filter { !$0.hasPrefix("fixed:") && !$0.hasPrefix("──") }
   }
 
-  @Test("a schema-2 database analyses and compares as the release that wrote it did")
+  @Test("a schema-2 database analyses and compares with the numbers and verdicts of the release that wrote it")
   func schemaTwo() throws {
     let dir = try TemporaryDirectory()
     defer { dir.cleanUp() }

@@ -21,7 +21,7 @@ struct ExportTests {
     "switches.csv": "run, seed, k, lr, phase_index, phase, repeat, set, password, old_target, "
       + "new_target, latency_steps, latency_examples, censored, latency50_steps, latency80_steps, "
       + "perseveration_steps, old_answer_errors, other_errors, latency_trials, latency50_trials, "
-      + "latency80_trials, perseveration_trials, old_answer_errors_per_lane, other_errors_per_lane",
+      + "latency80_trials, perseveration_trials, old_answer_errors_per_lane, other_errors_per_lane, items",
     "trials.csv": "run, seed, k, lr, phase_index, phase, repeat, trial, lane, set, password, item, "
       + "target, answer, target_answer, old_answer, truth_answer, taboo_answer, correct",
     "transfer.csv": "run, seed, k, lr, phase_index, phase, set, password, truth_start, truth_end, "

@@ -83,6 +83,34 @@ struct ScenarioValueTests {
     #expect(kick.frozen && kick.perturb == 0.05 && kick.streams.isEmpty && kick.length == .steps(4))
   }
 
+  @Test("`with noise P` on a stream: a percentage or a fraction, a swept parameter, beside `with password`")
+  func noisyStreams() throws {
+    let text = """
+      world runsum 5 6 { items 384; convention weak 0.25; password }
+      set A = sample 50% of wrong
+      model gru 16
+      probe every 10 steps on A
+      let p = 0
+      sweep p = 0, 0.1, 0.3
+      phase learn for 100 steps {
+        truth on all with noise 20%
+        taboo on A with password with noise p
+        truth on A with noise 0.05 with password
+      }
+      """
+    let result = ScenarioChecker.check(SourceFile(name: "noise.taboo", bytes: Array(text.utf8)))
+    let scenario = try #require(result.scenario, "\(result.diagnostics)")
+    let runs = scenario.sweepPoints.map { scenario.resolved(at: $0) }
+    #expect(runs.map { $0.phases[0].streams.map(\.noise) } == [
+      [0.2, 0, 0.05], [0.2, 0.1, 0.05], [0.2, 0.3, 0.05],
+    ])
+    #expect(runs[0].phases[0].streams.map(\.password) == [false, true, true])
+    // Without `with noise` a stream has none, and its run specification is what it always was.
+    let shipped = try TestFiles.shipped("weak-sample-unlocking.taboo")
+    let plain = shipped.resolved(at: shipped.sweepPoints[0])
+    #expect(plain.phases.allSatisfy { $0.streams.allSatisfy { $0.noise == nil } })
+  }
+
   @Test func serialReversalExpandsRepeats() throws {
     let scenario = try TestFiles.shipped("serial-reversal.taboo")
     let run = scenario.resolved(at: scenario.sweepPoints[0])

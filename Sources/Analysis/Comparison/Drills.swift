@@ -34,6 +34,11 @@ public struct DrillObservation: Sendable, Hashable {
   public var key: RunKey
   public var phaseIndex: Int
   public var phase: String
+  /// The phase's name with its repetition (`drill #2` inside `repeat`): drills are told apart
+  /// by it, and pooled under it across runs and sweep points.
+  public var label: String
+  /// The phase it starts from: its parent (the lock, or an earlier phase it branches from).
+  public var parent: String?
   public var kind: Kind
   /// Items drilled (nil for a perturbation).
   public var k: Int?
@@ -46,6 +51,31 @@ public struct DrillObservation: Sendable, Hashable {
   /// acc_taboo of the drilled items without password at the phase's end (item-weighted over
   /// the drill's sets; nil for a perturbation).
   public var drilledTabooEnd: Double?
+  /// Of the k drilled items, how many the drill trains towards an answer other than the truth's
+  /// (weak samples: all k, for a taboo drill on `wrong` items), and how many get an answer other
+  /// than the one they were last trained on (none, for a taboo drill after a taboo lock). nil for
+  /// a perturbation and in records without these counts.
+  public var notTruth: Int?
+  public var changing: Int?
+
+  /// One line saying which drill this is: its target, its size, its branch and what it changes.
+  public var summary: String {
+    var parts: [String] = []
+    switch kind {
+    case .perturb:
+      parts.append(sigma.map { "perturb σ = \(formatNumber($0))" } ?? "a kick matched to a phase's displacement")
+    default:
+      parts.append("\(kind.rawValue) on k = \(k.map(String.init) ?? "?") items without password")
+    }
+    if let parent { parts.append("from `\(parent)`") }
+    if let k, let notTruth, kind != .perturb {
+      parts.append(notTruth == k ? "every drilled answer differs from the truth" : "\(notTruth) of \(k) drilled answers differ from the truth")
+    }
+    if let k, let changing, kind != .perturb {
+      parts.append(changing == 0 ? "no drilled answer changes" : "\(changing) of \(k) drilled answers change")
+    }
+    return "`\(label)`: " + parts.joined(separator: "; ")
+  }
 }
 
 public enum Drills {
@@ -70,6 +100,11 @@ public enum Drills {
         k = sizes.count == names.count ? sizes.reduce(0, +) : nil
       }
       let measured = measuredTransfer(run, phase: phase, lock: lock, transfers: transfers, size: size)
+      func total(_ count: (StreamRecord) -> Int?) -> Int? {
+        guard kind != .perturb else { return nil }
+        let counts = phase.streams.map(count)
+        return counts.contains { $0 == nil } ? nil : counts.reduce(0) { $0 + $1! }
+      }
       var tabooEnd: Double? = nil
       if kind != .perturb {
         var weighted = 0.0, count = 0
@@ -84,9 +119,12 @@ public enum Drills {
       }
       result.append(
         DrillObservation(
-          key: run.key, phaseIndex: phase.index, phase: phase.name, kind: kind, k: k,
+          key: run.key, phaseIndex: phase.index, phase: phase.name,
+          label: phase.name + (phase.repeatIndex.map { " #\($0)" } ?? ""),
+          parent: phase.parent.flatMap(run.phase)?.name, kind: kind, k: k,
           sigma: phase.facts.perturb, lockPhase: lock.name, measuredSet: measured?.set,
-          gapRecovered: measured?.gapRecovered, drilledTabooEnd: tabooEnd))
+          gapRecovered: measured?.gapRecovered, drilledTabooEnd: tabooEnd,
+          notTruth: total(\.notTruth), changing: total(\.changing)))
     }
     return result
   }

@@ -33,6 +33,8 @@ public enum Export {
     "latency_trials", "latency50_trials", "latency80_trials", "perseveration_trials",
     // … and their errors are means over lanes (the two counts above are then empty).
     "old_answer_errors_per_lane", "other_errors_per_lane",
+    // How many items switch (their answer changes; empty for records without it).
+    "items",
   ]
   public static let transferColumns = [
     "phase_index", "phase", "set", "password", "truth_start", "truth_end", "truth_peak", "truth_strong",
@@ -139,6 +141,7 @@ public enum Export {
           .integer(trials ? s.latencySteps : nil), .integer(trials ? s.latency50Steps : nil),
           .integer(trials ? s.latency80Steps : nil), .integer(trials ? s.perseverationSteps : nil),
           .number(trials ? s.oldAnswerErrors : nil), .number(trials ? s.otherErrors : nil),
+          .integer(s.items),
         ])
       }
       for t in run.transfers {

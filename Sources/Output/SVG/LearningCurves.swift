@@ -12,14 +12,17 @@ extension Figures {
   /// Panels with more phases than this mark only each phase name's first start.
   static let mostMarkedPhases = 24
 
-  /// One figure per probed set, a panel per sweep point. `runs` must carry their probes.
+  /// One figure per probed set, a panel per sweep point. `runs` must carry their probes. The
+  /// pairs that probe only a set's switching items (`SET:old→new`, one phase each) get none.
   public static func learningCurves(_ runs: [RunRecord], scenario: String) -> [FigureFile] {
     let runs = runs.sorted { RunKey.sweepOrder($0.key, $1.key) }
     let varying = varyingParameters(runs.map(\.key))
     let points = groupedByPoint(runs) { $0.key }
     var sets: [String] = []
     for run in runs {
-      for probe in run.probes where !sets.contains(probe.set) { sets.append(probe.set) }
+      for probe in run.probes where !sets.contains(probe.set) && !SwitchGroup.isPart(probe.set) {
+        sets.append(probe.set)
+      }
     }
     var names = FigureFileNames()
     var files: [FigureFile] = []
