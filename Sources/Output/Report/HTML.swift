@@ -28,6 +28,22 @@ public enum HTML {
     return out
   }
 
+  /// Escaped text in which each pair of backquotes marks code: `` `taboo on` `` becomes
+  /// `<code>taboo on</code>`; an unpaired backquote stays as it is.
+  public static func code(_ text: String) -> String {
+    let parts = text.split(separator: "`", omittingEmptySubsequences: false)
+    guard parts.count >= 3 else { return escape(text) }
+    var out = ""
+    for (i, part) in parts.enumerated() {
+      if i % 2 == 1 && i < parts.count - 1 {
+        out += "<code>" + escape(String(part)) + "</code>"
+      } else {
+        out += (i % 2 == 1 ? "`" : "") + escape(String(part))
+      }
+    }
+    return out
+  }
+
   /// `<name attributes>escaped text</name>`; attribute values are escaped too.
   static func element(_ name: String, _ attributes: [(String, String)] = [], text: String) -> String {
     open(name, attributes) + escape(text) + "</\(name)>"

@@ -293,9 +293,9 @@ public enum ReportPage {
         + "<div class=\"small\">test: \(HTML.escape(result.claim.test))</div></td>"
       body += "<td>\(badge(result.verdict))"
       if case .notTested(let why) = result.verdict {
-        body += "<div class=\"small\">\(HTML.escape(why))</div>"
+        body += "<div class=\"small\">\(HTML.code(why))</div>"
       }
-      body += "</td><td>\(HTML.escape(result.measured.isEmpty ? "—" : result.measured))</td>"
+      body += "</td><td>\(HTML.code(result.measured.isEmpty ? "—" : result.measured))</td>"
       body += "<td>“\(HTML.escape(result.claim.evidence))”<div class=\"small\">"
         + "<a href=\"\(HTML.escape(result.claim.source))\">\(HTML.escape(result.claim.source))</a></div></td></tr>\n"
     }
@@ -324,8 +324,8 @@ public enum ReportPage {
     for (number, figure) in figures.enumerated() {
       let name = figure.name.hasSuffix(".svg") ? String(figure.name.dropLast(4)) : figure.name
       let id = anchors.unique(HTML.anchor("figure", name))
-      let caption = "Figure \(number + 1). \(sentence(figure.summary))"
-      entries.append((id, caption))
+      let caption = "Figure \(number + 1): \(figure.summary)."
+      entries.append((id, figure.summary))
       body += "<figure id=\"\(id)\">\n\(inline(figure.svg))"
       body += "<figcaption>\(HTML.escape(caption)) <span class=\"file\">\(HTML.escape(figure.name))</span></figcaption>\n"
       body += "</figure>\n"
@@ -344,12 +344,6 @@ public enum ReportPage {
     var body = svg[end.upperBound...]
     while body.first == "\n" { body.removeFirst() }
     return String(body)
-  }
-
-  /// A capital first letter and a full stop.
-  static func sentence(_ text: String) -> String {
-    guard let first = text.first else { return text }
-    return first.uppercased() + text.dropFirst() + (text.hasSuffix(".") ? "" : ".")
   }
 
   static func paragraph(_ text: String, className: String? = nil) -> String {

@@ -35,6 +35,7 @@ enum ReportStyle {
       background: var(--shade); border: 1px solid var(--rule); padding: 10px 14px; overflow-x: auto;
       font: 13px/1.45 ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; tab-size: 4;
     }
+    code { font: 0.92em ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; background: var(--shade); padding: 0 3px; }
     .table-wrap { overflow-x: auto; margin: 6px 0 18px; }
     table { border-collapse: collapse; font-size: 13.5px; font-variant-numeric: tabular-nums; }
     caption { text-align: left; font-weight: 600; padding: 2px 0 6px; }
