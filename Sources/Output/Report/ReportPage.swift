@@ -164,7 +164,7 @@ public enum ReportPage {
       let done = members.filter { $0.record.status == .complete }.count
       rows.append([
         label.isEmpty ? "all runs" : label, seedRange(seeds), "\(members.count)", "\(done)",
-        "\(members.count - done)", spread(steps, digits: 0), spread(wall, digits: 1),
+        "\(members.count - done)", spread(steps, digits: 0), spread(wall, digits: 2),
         Cell.fixed(wall.reduce(0, +), 1),
       ])
     }
@@ -193,14 +193,17 @@ public enum ReportPage {
       }
     }
 
+    // Without parameters every run is at the one sweep point: no column for it.
+    let points = runs.contains { !$0.record.key.parameters.isEmpty }
     body += HTML.table(
       caption: runs.count > runRowLimit
         ? "The first \(runRowLimit) of \(runs.count) runs, in sweep order" : "Every run, in sweep order",
-      header: ["run", "seed", "sweep point", "status", "steps", "examples", "wall s"],
+      header: ["run", "seed"] + (points ? ["sweep point"] : []) + ["status", "steps", "examples", "wall s"],
       rows: runs.prefix(runRowLimit).map {
-        ["\($0.number)", "\($0.record.key.seed)", point($0.record.key), $0.record.status.rawValue,
-         "\($0.record.steps)", "\($0.record.examples)", Cell.fixed($0.record.wallSeconds, 2)]
-      }, numeric: [0, 1, 4, 5, 6], wrapped: true)
+        ["\($0.number)", "\($0.record.key.seed)"] + (points ? [point($0.record.key)] : [])
+          + [$0.record.status.rawValue, "\($0.record.steps)", "\($0.record.examples)",
+             Cell.fixed($0.record.wallSeconds, 2)]
+      }, numeric: points ? [0, 1, 4, 5, 6] : [0, 1, 3, 4, 5], wrapped: true)
     if runs.count > runRowLimit {
       body += paragraph(
         "\(runs.count - runRowLimit) more runs are not listed here: the table per sweep point above "
@@ -282,8 +285,9 @@ public enum ReportPage {
       return Section(id: id, title: section.title, body: body)
     }
     body += "<p class=\"verdicts\">"
-      + section.results.map { "<span class=\"claim-id\">\(HTML.escape($0.claim.id))</span> \(badge($0.verdict))" }
-      .joined(separator: " ") + "</p>\n"
+      + section.results.map {
+        "<span class=\"claim-verdict\"><span class=\"claim-id\">\(HTML.escape($0.claim.id))</span> \(badge($0.verdict))</span>"
+      }.joined(separator: " ") + "</p>\n"
     body += "<div class=\"table-wrap\"><table class=\"claims\">\n<caption>\(HTML.escape(section.title)): "
       + "every claim, its test and its verdict</caption>\n"
     body += "<thead><tr><th scope=\"col\">claim</th><th scope=\"col\">verdict</th>"

@@ -50,8 +50,8 @@ enum ReportStyle {
     .warning { border-left: 4px solid var(--orange); padding-left: 10px; }
     ul.facts { padding-left: 20px; }
     .verdicts { line-height: 2.1; }
-    .claim-id { font-weight: 600; margin-left: 8px; }
-    .claim-id:first-child { margin-left: 0; }
+    .claim-verdict { white-space: nowrap; margin-right: 10px; }
+    .claim-id { font-weight: 600; }
     .verdict {
       display: inline-block; padding: 0 7px; border: 1.5px solid; border-radius: 3px; font-size: 13px;
       font-weight: 600; white-space: nowrap; line-height: 1.6;

@@ -614,14 +614,14 @@ public struct ChartGrid: Sendable {
   }
 
   /// `text` in lines that fit `width` px at `size`, broken between words. The width estimate
-  /// has no font metrics, so lines are kept a tenth shorter than it allows (sans-serif fonts
-  /// differ that much).
+  /// has no font metrics, so lines are kept a fifth shorter than it allows (sans-serif fonts
+  /// differ that much: DejaVu Sans is a tenth wider than Helvetica).
   static func wrap(_ text: String, width: Double, size: Double) -> [String] {
     var lines: [String] = []
     var line = ""
     for word in text.split(separator: " ") {
       let candidate = line.isEmpty ? String(word) : line + " " + word
-      if !line.isEmpty, SVG.textWidth(candidate, size: size) > width * 0.9 {
+      if !line.isEmpty, SVG.textWidth(candidate, size: size) > width * 0.8 {
         lines.append(line)
         line = String(word)
       } else {
