@@ -25,9 +25,9 @@ struct ReportCommand: Command {
       fetched (figures are inline SVG, the style is inline), so it opens offline, prints (a print
       style keeps tables and figures whole) and can be sent as an attachment. It holds the
       scenario text, the runs (done of planned, diverged, missing; per sweep point, and the first
-      \(ReportPage.runRowLimit) runs one by one), the tables of `taboo analyze`, the language-model
-      comparison of `taboo compare` with its verdicts, and every figure of `taboo plot`, each with
-      a caption. Prints the path of the page.
+      \(ReportPage.runRowLimit) runs one by one), the language-model comparison of `taboo compare` with its verdicts,
+      every figure of `taboo plot` with a caption, and the tables of `taboo analyze`. Prints the
+      path of the page.
 
       EXIT CODES:
         0   written (also for a database without runs: the page says so)

@@ -1,6 +1,6 @@
 // The report of a batch as one self-contained HTML page (docs/design.md §7.4): the scenario
-// text, the runs, the summary tables of `taboo analyze`, every comparison with its verdicts and
-// every figure of `taboo plot`, inlined as SVG, with a table of contents. Nothing is fetched:
+// text, the runs, every comparison with its verdicts, every figure of `taboo plot` inlined as
+// SVG, and the summary tables of `taboo analyze`, under a table of contents. Nothing is fetched:
 // no script, no font, no image; the style is inline and a Content-Security-Policy forbids
 // loading anything. Per-run lists stop at `runRowLimit` rows and say so; the summaries above
 // them cover every run.
@@ -63,10 +63,11 @@ public enum ReportPage {
   public static func html(_ input: ReportInput) -> String {
     var anchors = FigureFileNames()
     for reserved in ["contents", "scenario", "runs", "analysis", "figures"] { _ = anchors.unique(reserved) }
+    // What ran, whether it all ran, the verdicts and the figures; then the tables in full.
     let sections =
-      [scenarioSection(input), runsSection(input), analysisSection(input, &anchors)]
+      [scenarioSection(input), runsSection(input)]
       + input.comparisons.map { comparisonSection($0, &anchors) }
-      + [figuresSection(input, &anchors)]
+      + [figuresSection(input, &anchors), analysisSection(input, &anchors)]
     let title = "taboo report: \(input.scenarioName)"
     var out = """
       <!DOCTYPE html>

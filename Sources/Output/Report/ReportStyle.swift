@@ -69,7 +69,7 @@ enum ReportStyle {
       h1 { font-size: 17pt; }
       h2 { font-size: 14pt; break-after: avoid; }
       h3, caption { break-after: avoid; }
-      #figures { break-before: page; }
+      #figures, #analysis { break-before: page; }
       nav.toc { background: none; border-left: 2px solid var(--blue); }
       a { color: inherit; text-decoration: none; }
       pre.scenario { white-space: pre-wrap; overflow: visible; font-size: 8pt; background: none; }
