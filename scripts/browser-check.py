@@ -10,7 +10,7 @@ element renders with zero width or height, or there are fewer <svg> elements tha
 count its pages (--pdf). Exit 2 when Chromium cannot be started.
 
 Usage: browser-check.py PAGE [--chromium BIN] [--screenshot PNG] [--width W] [--max-height H]
-                        [--offset Y] [--scale S] [--min-figures N] [--pdf PDF]
+                        [--offset Y] [--scale S] [--media print] [--min-figures N] [--pdf PDF]
 """
 
 import argparse
@@ -222,6 +222,8 @@ def check(args):
             tools.call(f"{domain}.enable")
         tools.call("Emulation.setDeviceMetricsOverride",
                    {"width": args.width, "height": 900, "deviceScaleFactor": 1, "mobile": False})
+        if args.media:
+            tools.call("Emulation.setEmulatedMedia", {"media": args.media})
         started = time.time()
         navigation = tools.call("Page.navigate", {"url": url})
         if navigation.get("errorText"):
@@ -309,6 +311,7 @@ def main():
     parser.add_argument("--max-height", type=int, default=16000, help="screenshot height at most (px)")
     parser.add_argument("--offset", type=int, default=0, help="screenshot from this height down (px)")
     parser.add_argument("--scale", type=float, default=1, help="screenshot scale (0.5: half the pixels)")
+    parser.add_argument("--media", help="emulate this CSS media type (print) for the screenshot")
     parser.add_argument("--min-figures", type=int, default=0)
     sys.exit(check(parser.parse_args()))
 

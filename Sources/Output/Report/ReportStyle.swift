@@ -75,6 +75,7 @@ enum ReportStyle {
       pre.scenario { white-space: pre-wrap; overflow: visible; font-size: 8pt; background: none; }
       .table-wrap { overflow: visible; }
       table { font-size: 8.5pt; }
+      .small, .note { font-size: 8pt; }
       tr, figure { break-inside: avoid; }
       th, tbody tr:nth-child(even) td { background: none; }
       .verdict { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
