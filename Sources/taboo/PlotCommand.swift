@@ -1,5 +1,6 @@
 // `taboo plot DB --out DIR`: the SVG figures of docs/design.md §7 — learning curves per probed set,
-// switch latency against reversal index, unlocking against each swept parameter. The database is
+// switch latency against reversal index, unlocking against each swept parameter (the list is
+// Output's `Figures.all`, which `taboo report` inlines too). The database is
 // opened read-only; the figures are written beside DIR first and moved into it together, so a
 // failed plot leaves earlier figures as they were.
 
@@ -65,28 +66,9 @@ struct PlotCommand: Command {
       return .failure
     }
 
-    let scenario = store.meta.scenarioName
-    var figures = Figures.learningCurves(runs, scenario: scenario)
-    var skipped: [String] = []
-    if let latency = Figures.switchLatency(analysis.runs.flatMap(\.switches), scenario: scenario) {
-      figures.append(latency)
-    } else {
-      skipped.append("latency: no switch inside a repeated phase (the scenario has no `repeat`)")
-    }
-    if let aligned = Figures.switchAligned(analysis.runs.flatMap(\.aligned), scenario: scenario) {
-      figures.append(aligned)
-    }
-    // Unlocking is read on the drills (as `taboo compare` finds them) when there are any.
-    let drills = Set(analysis.runs.flatMap(\.drills).map(\.phaseIndex))
-    let unlocking = Figures.unlocking(
-      analysis.runs.flatMap(\.transfers), scenario: scenario, phases: drills.isEmpty ? nil : drills)
-    if unlocking.isEmpty {
-      skipped.append(
-        Figures.varyingParameters(runs.map(\.key)).isEmpty
-          ? "unlocking: the batch sweeps no parameter"
-          : "unlocking: no phase has a defined gap_recovered")
-    }
-    figures += unlocking
+    let set = Figures.all(runs, analysis: analysis, scenario: store.meta.scenarioName)
+    let figures = set.figures
+    let skipped = set.skipped
 
     for figure in figures {
       do {

@@ -12,6 +12,8 @@ CPUGuard.check()
 // before any thread starts (this may re-execute the program once).
 BLAS.useBestKernels()
 
+let version = "taboo 0.1.0"
+
 let commands: [any Command] = [
   CheckCommand(),
   ExplainCommand(setSizer: { scenario, seed in
@@ -28,9 +30,8 @@ let commands: [any Command] = [
   ExportCommand(),
   CompareCommand(),
   PlotCommand(),
+  ReportCommand(generator: version),
 ]
-
-let version = "taboo 0.1.0"
 
 func mainUsage() -> String {
   let width = commands.map(\.spec.name.count).max() ?? 0

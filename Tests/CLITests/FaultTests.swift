@@ -134,6 +134,7 @@ struct FaultTests {
       ["run", scenario, "--seeds", "1..3", "--db", bad],
       ["analyze", bad], ["compare", bad], ["export", bad, "--out", dir.path("csv")],
       ["plot", bad, "--out", dir.path("figures")], ["merge", bad, "--into", dir.path("merged.sqlite")],
+      ["report", bad, "--out", dir.path("report")],
     ]
     for arguments in commands {
       let result = try Taboo.run(arguments)
@@ -146,12 +147,12 @@ struct FaultTests {
     #expect(intoBad.stderr == "error: the merge output \(bad) is damaged (its internal structure is broken); "
       + "restore a copy, or merge into a new --into path.\n")
     #expect(try snapshot(bad) == before)
-    for made in ["csv", "figures", "merged.sqlite"] {
+    for made in ["csv", "figures", "merged.sqlite", "report"] {
       #expect(!FileManager.default.fileExists(atPath: dir.path(made)), "\(made)")
     }
   }
 
-  @Test("analyze, compare, export and plot never write the database, with its -wal and -shm files absent or present")
+  @Test("analyze, compare, export, plot and report never write the database, with its -wal and -shm files absent or present")
   func readOnlyResults() throws {
     let dir = try TemporaryDirectory()
     defer { dir.cleanUp() }
@@ -159,7 +160,7 @@ struct FaultTests {
     try batch(dir, db)
     let commands = [
       ["analyze", db], ["compare", db], ["export", db, "--out", dir.path("csv")],
-      ["plot", db, "--out", dir.path("figures")],
+      ["plot", db, "--out", dir.path("figures")], ["report", db, "--out", dir.path("report")],
     ]
     var before = try snapshot(db)
     for arguments in commands {
@@ -248,11 +249,11 @@ struct FaultTests {
       let before = try files()
       for arguments in [
         ["analyze", db], ["compare", db], ["export", db, "--out", out + "/csv-\(label)"],
-        ["plot", db, "--out", out + "/figures-\(label)"],
+        ["plot", db, "--out", out + "/figures-\(label)"], ["report", db, "--out", out + "/report-\(label)"],
       ] {
         guard let result = try tabooAsUnprivileged(arguments) else { return false }
         #expect(result.status == 0, "\(label) \(arguments[0]): \(result.stderr)")
-        #expect(result.stdout.contains("tiny faults") || arguments[0] == "export" || arguments[0] == "plot")
+        #expect(result.stdout.contains("tiny faults") || ["export", "plot", "report"].contains(arguments[0]))
       }
       #expect(try files() == before, "\(label): the directory changed")
       return true

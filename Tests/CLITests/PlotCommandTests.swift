@@ -117,6 +117,7 @@ struct PlotCommandTests {
   @Test("--out and --into are required, and the usage lines say so", arguments: [
     (["plot", "x.sqlite"], "'taboo plot' needs --out DIR", "USAGE: taboo plot DB --out DIR"),
     (["export", "x.sqlite"], "'taboo export' needs --out DIR", "USAGE: taboo export DB --out DIR"),
+    (["report", "x.sqlite"], "'taboo report' needs --out DIR", "USAGE: taboo report DB --out DIR"),
     (["merge", "a.sqlite"], "'taboo merge' needs --into PATH", "USAGE: taboo merge DB… --into PATH"),
   ])
   func requiredOptions(arguments: [String], message: String, usage: String) throws {

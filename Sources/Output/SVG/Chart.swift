@@ -604,11 +604,32 @@ public struct ChartGrid: Sendable {
     let rowCount = (panels.count + columnCount - 1) / columnCount
     y += Double(rowCount) * panelHeight + 6
     for note in notes {
-      y += 15
-      out.append(SVG.text(note, x: margin + 6, y: y, size: 11, fill: "#555555", className: "note"))
+      for line in Self.wrap(note, width: width - 2 * margin - 12, size: 11) {
+        y += 15
+        out.append(SVG.text(line, x: margin + 6, y: y, size: 11, fill: "#555555", className: "note"))
+      }
     }
     y += margin + 4
     return SVG.document(width: width, height: y, title: title, children: out)
+  }
+
+  /// `text` in lines that fit `width` px at `size`, broken between words. The width estimate
+  /// has no font metrics, so lines are kept a fifth shorter than it allows (sans-serif fonts
+  /// differ that much: DejaVu Sans is a tenth wider than Helvetica).
+  static func wrap(_ text: String, width: Double, size: Double) -> [String] {
+    var lines: [String] = []
+    var line = ""
+    for word in text.split(separator: " ") {
+      let candidate = line.isEmpty ? String(word) : line + " " + word
+      if !line.isEmpty, SVG.textWidth(candidate, size: size) > width * 0.8 {
+        lines.append(line)
+        line = String(word)
+      } else {
+        line = candidate
+      }
+    }
+    if !line.isEmpty { lines.append(line) }
+    return lines
   }
 }
 
