@@ -10,7 +10,7 @@ import Store
 struct CompareCommand: Command {
   let spec = CommandSpec(
     name: "compare",
-    summary: "Compare a batch with the language-model claims (reproduced or not).",
+    summary: "Compare a batch with the language-model claims and the animal reference points.",
     positionals: PositionalSpec(name: "DB", minimum: 1, maximum: 1, help: "A results database (taboo run)."),
     options: [],
     discussion: """
@@ -19,6 +19,12 @@ struct CompareCommand: Command {
       target (taboo, truth or random); k is the drilled set's size. A frozen phase with
       `perturb` after a lock is the noise control. gap_recovered is read on the locked items the
       phase does not train, without password. The claims are in reference/llm-claims.csv.
+
+      The animal reference points (reference/animal-reversal.csv) are set beside the same
+      measure of the batch's serial reversals: one-trial reversals and trial-2 accuracy in
+      frozen `context stream` phases, and the direction of errors per reversal across
+      reversals (in context and in the weights); each is within, above or below the point,
+      or its direction matches or not, or it is not measured by the batch.
 
       EXIT CODES:
         0   printed (whatever the verdicts)
@@ -52,6 +58,9 @@ struct CompareCommand: Command {
     }
     lines.append("")
     lines.append("Summary: " + results.map { "\($0.claim.id) \(short($0.verdict))" }.joined(separator: " · "))
+    lines.append("")
+    lines += AnimalComparison.text(
+      AnimalComparison.evaluate(analysis.runs), scenario: analysis.scenarioName, runs: analysis.runs.count)
     console.out(lines.joined(separator: "\n"))
     return .success
   }
