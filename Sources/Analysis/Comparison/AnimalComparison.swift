@@ -168,7 +168,7 @@ public enum AnimalComparison {
         "\(r.id)  ", "\(r.species)\(r.n.map { ", n = \($0)" } ?? "")\(r.fromAbstract ? " (from abstract)" : ""): \(r.statement)"))
       lines.append(contentsOf: wrap("    measure:   ", "\(r.measure.rawValue): \(r.measure.description)"))
       lines.append(contentsOf: wrap("    reference: ", referenceText(r)))
-      lines.append(contentsOf: wrap("    criterion: ", "\(r.criterion) (the simulation uses its own criterion)"))
+      lines.append(contentsOf: wrap("    criterion: ", "\(r.criterion) in the study; the simulation uses the scenario's criterion"))
       if let missing = result.missing {
         lines.append(contentsOf: wrap("    verdict:   ", "not measured by this batch: \(missing)"))
       }
@@ -186,7 +186,9 @@ public enum AnimalComparison {
 
   /// The reference's value and the range it is compared over.
   public static func referenceText(_ r: AnimalReference) -> String {
-    guard let value = r.value else { return "ordering only: errors per reversal \(r.direction ?? "fall")" }
+    guard let value = r.value else {
+      return "ordering only (direction: errors per reversal \(r.direction == "falls" ? "fall" : r.direction ?? "?"))"
+    }
     if let low = r.low, let high = r.high, low != high {
       return "\(Comparison.format(value)) (compared over \(Comparison.format(low))–\(Comparison.format(high)), "
         + "the 95% interval of its proportion)"

@@ -14,7 +14,7 @@ extension Figures {
 
   static func directionLegend(_ reference: AnimalReference) -> Chart.LegendEntry {
     Chart.LegendEntry(
-      "published direction (\(reference.id)): errors per reversal \(reference.direction ?? "fall")",
+      "published direction (\(reference.id)): errors per reversal \(reference.direction == "falls" ? "fall" : reference.direction ?? "?") across reversals",
       color: referenceColor, style: .arrow)
   }
 
