@@ -50,18 +50,20 @@ struct ReferenceFigureTests {
     #expect(file.name == "reversal-index.svg")
     let parsed = ParsedSVG(file.svg)
     #expect(parsed.withClass("panel-title").map(\.text) == [
-      "one-trial reversals", "accuracy on trial 2 after the switch", "errors per reversal",
+      "one-trial reversals", "trial-2 accuracy", "errors per reversal",
     ])
     let (points, arrows) = Self.marks(parsed)
     #expect(points == ["A1", "A5", "A2", "A3"])
     #expect(arrows == ["A4: falls"])
     #expect(parsed.texts.contains("published animal result (labelled; see the notes)"))
     #expect(parsed.texts.contains { $0.hasPrefix("published direction (A4)") })
-    let notes = parsed.withClass("note").map(\.text).joined(separator: " ")
+    let notes = parsed.withClass("note").map(\.text).joined(separator: " ").split(separator: " ").joined(separator: " ")
     for id in ["A1", "A2", "A3", "A4", "A5"] { #expect(notes.contains("\(id) (")) }
     #expect(!notes.contains("A6 ("))  // a share of runs: not on these axes
     #expect(notes.contains("from abstract"))
     #expect(notes.contains("criterion: 11 of 12 correct with the last 8 consecutive"))
+    #expect(notes.contains("compared as one_trial_share_last = 1, range 0.6637–1"))
+    #expect(notes.contains("compared as the sign of errors_slope"))
     #expect(notes.contains("Harlow (1950)") && notes.contains("Sources:"))
     // The one-trial medians over runs: 0.5, 1, 0.5, 1 (three identical runs).
     expectFiniteNumbers(parsed)
@@ -76,7 +78,7 @@ struct ReferenceFigureTests {
     let (points, arrows) = Self.marks(parsed)
     #expect(points == ["A1", "A5"])  // no blocks of trial-2 accuracy with one reversal
     #expect(arrows.isEmpty)  // no slope with one reversal
-    let notes = parsed.withClass("note").map(\.text).joined(separator: " ")
+    let notes = parsed.withClass("note").map(\.text).joined(separator: " ").split(separator: " ").joined(separator: " ")
     #expect(notes.contains("A1 (") && !notes.contains("A2 (") && !notes.contains("A4 ("))
     #expect(!parsed.texts.contains { $0.hasPrefix("published direction") })
     // Without in-context reversals there is no figure; no references: no marks at all.
@@ -93,7 +95,7 @@ struct ReferenceFigureTests {
     #expect(Self.marks(parsed).points == ["A2", "A3"])
     #expect(Self.marks(parsed).arrows.isEmpty)
     #expect(parsed.texts.contains("published animal result (labelled; see the notes)"))
-    let notes = parsed.withClass("note").map(\.text).joined(separator: " ")
+    let notes = parsed.withClass("note").map(\.text).joined(separator: " ").split(separator: " ").joined(separator: " ")
     #expect(notes.contains("A2 (rhesus monkey, n = 11, from abstract)"))
     #expect(notes.contains("criterion: none stated (fixed trials per problem)"))
     #expect(!notes.contains("A1 ("))  // one-trial shares are not on this axis
@@ -122,7 +124,7 @@ struct ReferenceFigureTests {
     #expect(Self.marks(parsed).arrows == ["A4: falls"])
     #expect(Self.marks(parsed).points.isEmpty)
     #expect(parsed.texts.contains { $0.hasPrefix("published direction (A4): errors per reversal fall") })
-    let notes = parsed.withClass("note").map(\.text).joined(separator: " ")
+    let notes = parsed.withClass("note").map(\.text).joined(separator: " ").split(separator: " ").joined(separator: " ")
     #expect(notes.contains("A4 (rat, pigeon, goldfish, n = 12, from abstract)"))
     #expect(notes.contains("Mackintosh & Cauty (1971)"))
     let single = (UInt64(1)...3).map { switchMetric(seed: $0, repeatIndex: 1, latency: 50) }

@@ -150,10 +150,13 @@ public struct Chart: Sendable {
     public var low: Double?
     public var high: Double?
     public var color: String
+    /// The label's side: right of the diamond (`.start`) or left of it (`.end`).
+    public var labelSide: SVG.Anchor
     public init(
       x: Double, y: Double, label: String, span: ClosedRange<Double>? = nil, low: Double? = nil,
-      high: Double? = nil, color: String = "#000000"
+      high: Double? = nil, color: String = "#000000", labelSide: SVG.Anchor = .start
     ) {
+      self.labelSide = labelSide
       self.x = x
       self.y = y
       self.label = label
@@ -390,8 +393,8 @@ public struct Chart: Sendable {
       parts.append(
         Self.marker(.diamond, cx: px(mark.x), cy: py(clampY(mark.y)), r: 4.5, color: mark.color, opacity: nil))
       parts.append(
-        SVG.text(mark.label, x: px(mark.x) + 7, y: py(clampY(mark.y)) - 6, size: Self.markerLabelSize,
-                 fill: mark.color, weight: "bold", halo: true))
+        SVG.text(mark.label, x: px(mark.x) + (mark.labelSide == .end ? -7 : 7), y: py(clampY(mark.y)) - 6,
+                 size: Self.markerLabelSize, anchor: mark.labelSide, fill: mark.color, weight: "bold", halo: true))
       out.append(SVG.group(parts, className: "reference-point"))
     }
     for arrow in arrows {

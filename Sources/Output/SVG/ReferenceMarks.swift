@@ -5,6 +5,7 @@
 
 import Foundation
 import Analysis
+import Specification
 
 extension Figures {
   static let referenceColor = Chart.color(6)
@@ -23,10 +24,14 @@ extension Figures {
     guard !references.isEmpty else { return [] }
     var lines: [String] = []
     for r in references {
-      let value = r.orderingOnly ? "direction only" : AnimalComparison.referenceText(r)
-      lines += wrapNote(
-        "\(r.label): \(r.statement) (as \(r.measure.rawValue): \(value)); criterion: \(r.criterion).",
-        width: width)
+      let compared: String
+      if let value = r.value {
+        let range = r.low.flatMap { low in r.high.map { high in low < high ? ", range \(formatNumber(low))–\(formatNumber(high))" : "" } } ?? ""
+        compared = "compared as \(r.measure.rawValue) = \(formatNumber(value))\(range)"
+      } else {
+        compared = "compared as the sign of \(r.measure.rawValue)"
+      }
+      lines += wrapNote("\(r.label): \(r.statement); \(compared); criterion: \(r.criterion).", width: width)
     }
     lines += wrapNote(
       "Sources: " + references.map { "\($0.id) \($0.source)\($0.fromAbstract ? " (abstract)" : "")" }

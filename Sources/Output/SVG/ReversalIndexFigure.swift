@@ -55,16 +55,18 @@ extension Figures {
         $0.oneTrialShare
       }
       if runs.contains(where: { $0.oneTrialShareLast != nil }) {
-        for r in references where r.measure == .oneTrialShareLast {
-          guard let value = r.value else { continue }
+        // At the last reversal, side by side so that their labels stay apart.
+        let last = references.filter { $0.measure == .oneTrialShareLast && $0.value != nil }
+        for (slot, r) in last.enumerated() {
+          let shift = (Double(slot) - Double(last.count - 1) / 2) * 0.3
           oneTrial.referenceMarks.append(
-            Chart.ReferenceMark(x: Double(count), y: value, label: r.id, low: r.low, high: r.high,
-                                color: referenceColor))
+            Chart.ReferenceMark(x: Double(count) + shift, y: r.value!, label: r.id, low: r.low, high: r.high,
+                                color: referenceColor, labelSide: shift < 0 ? .end : .start))
           note(r)
         }
       }
       var second = panel(
-        "accuracy on trial 2 after the switch", Chart.Axis("share of lanes correct", domain: 0...1, tickCount: 5)
+        "trial-2 accuracy", Chart.Axis("share of lanes correct", domain: 0...1, tickCount: 5)
       ) { $0.trial2Accuracy }
       second.references.append(Chart.Reference(y: 0.5, label: nil))
       if count >= 2 {

@@ -52,7 +52,8 @@ extension Figures {
         for (slot, r) in trial2.enumerated() {
           let shift = (Double(slot) - Double(trial2.count - 1) / 2) * 0.5
           chart.referenceMarks.append(
-            Chart.ReferenceMark(x: 1 + shift, y: r.value!, label: r.id, color: referenceColor))
+            Chart.ReferenceMark(x: 1 + shift, y: r.value!, label: r.id, color: referenceColor,
+                                labelSide: shift < 0 ? .end : .start))
           if !drawn.contains(r) { drawn.append(r) }
         }
       }
