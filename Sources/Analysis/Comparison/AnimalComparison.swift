@@ -6,7 +6,8 @@
 //   overlaps the point's range [low, high] (10^-12 tolerance), *above* when q25 > high, *below*
 //   when q75 < low;
 // - an ordering-only point (A4): *direction matches* when the median slope over runs has the
-//   published sign (errors fall: < 0), else *direction differs*;
+//   published sign (errors fall: < 0), *no change across reversals* when it is 0 (10^-12), else
+//   *direction differs*;
 // - `falling_errors_share` is a share over runs, not a median: its value is that share (q25 =
 //   q75 = the share) and it is compared with the point's range as above;
 // - a point whose measure the batch lacks is *not measured by this batch*, naming what would
@@ -19,6 +20,9 @@ import Specification
 public enum AnimalVerdict: Sendable, Hashable, CustomStringConvertible {
   case within, above, below
   case directionMatches, directionDiffers
+  /// An ordering-only point whose measure does not change (a median slope of 0: errors equal at
+  /// every reversal, e.g. one per lane from the first).
+  case noChange
 
   public var description: String {
     switch self {
@@ -27,6 +31,7 @@ public enum AnimalVerdict: Sendable, Hashable, CustomStringConvertible {
     case .below: return "below"
     case .directionMatches: return "direction matches"
     case .directionDiffers: return "direction differs"
+    case .noChange: return "no change across reversals"
     }
   }
 }
@@ -85,6 +90,7 @@ public enum AnimalComparison {
   public static func verdict(_ reference: AnimalReference, _ value: Aggregate) -> AnimalVerdict {
     guard let low = reference.low ?? reference.value, let high = reference.high ?? reference.value else {
       // Ordering only: errors fall, i.e. a negative slope.
+      if abs(value.median) <= 1e-12 { return .noChange }
       return (value.median < 0) == (reference.direction ?? "falls" == "falls")
         ? .directionMatches : .directionDiffers
     }

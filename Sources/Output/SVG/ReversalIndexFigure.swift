@@ -27,6 +27,10 @@ extension Figures {
         ? (1...maxReversal).map(Double.init)
         : ChartTicks.nice(1, Double(maxReversal), count: 6).filter { $0 >= 1 })
     let maxErrors = inTrials.flatMap(\.points).compactMap(\.errors).max() ?? 1
+    // Room above 1 for the labels of points at 1.
+    func shareAxis(_ label: String) -> Chart.Axis {
+      Chart.Axis(label, domain: 0...1.1, ticks: [0, 0.2, 0.4, 0.6, 0.8, 1])
+    }
     var panels: [Chart] = []
     var drawn: [AnimalReference] = []
     var seedCounts: [Int] = []
@@ -51,7 +55,7 @@ extension Figures {
         chart.points.append(Chart.Points(medians, color: color, radius: 2.8))
         return chart
       }
-      var oneTrial = panel("one-trial reversals", Chart.Axis("share of lanes", domain: 0...1, tickCount: 5)) {
+      var oneTrial = panel("one-trial reversals", shareAxis("share of lanes")) {
         $0.oneTrialShare
       }
       if runs.contains(where: { $0.oneTrialShareLast != nil }) {
@@ -66,7 +70,7 @@ extension Figures {
         }
       }
       var second = panel(
-        "trial-2 accuracy", Chart.Axis("share of lanes correct", domain: 0...1, tickCount: 5)
+        "trial-2 accuracy", shareAxis("share of lanes correct")
       ) { $0.trial2Accuracy }
       second.references.append(Chart.Reference(y: 0.5, label: nil))
       if count >= 2 {
