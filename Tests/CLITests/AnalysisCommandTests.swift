@@ -270,7 +270,7 @@ struct BatchStateTests {
       #expect(block.contains("in context (trials)") && block.contains("in the weights (steps)"), "\(block)")
     }
     #expect(section.contains { $0.hasPrefix("Animal summary: A1 ") })
-    #expect(compare.stdout.split(separator: "\n").allSatisfy { $0.count <= 100 })
+    #expect(section.allSatisfy { $0.count <= 100 }, "\(section.filter { $0.count > 100 })")
 
     let plot = try Taboo.run(["plot", db, "--out", dir.path("figures")])
     #expect(plot.status == 0, "\(plot.stderr)")
