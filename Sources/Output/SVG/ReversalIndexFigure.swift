@@ -62,7 +62,7 @@ extension Figures {
         // At the last reversal, side by side so that their labels stay apart.
         let last = references.filter { $0.measure == .oneTrialShareLast && $0.value != nil }
         for (slot, r) in last.enumerated() {
-          let shift = (Double(slot) - Double(last.count - 1) / 2) * 0.3
+          let shift = (Double(slot) - Double(last.count - 1) / 2) * max(0.3, Double(maxReversal) * 0.04)
           oneTrial.referenceMarks.append(
             Chart.ReferenceMark(x: Double(count) + shift, y: r.value!, label: r.id, low: r.low, high: r.high,
                                 color: referenceColor, labelSide: shift < 0 ? .end : .start))
