@@ -9,7 +9,9 @@
 #      and unlocking figures (which the canonical batch does not have) run too;
 #   6. and again for smoke-stream.taboo, a tiny batch in stream mode (`context stream`) whose frozen
 #      phases are counted in trials, so that the figure of choice accuracy around the switch
-#      (trials.csv; empty in the other two batches) runs too. The three batches take about 25 s.
+#      (trials.csv; empty in the other two batches) and the figure by reversal index
+#      (reversal-index.csv) run too, with the animal reference points of
+#      reference/animal-reversal.csv. The three batches take about 25 s.
 #
 # Usage: notebooks-export/run.sh [OUT_DIR]
 #   OUT_DIR  where each batch (OUT_DIR/canonical, OUT_DIR/smoke, OUT_DIR/stream: database, export,
@@ -112,7 +114,7 @@ batch() {
     exit 1
   fi
   say "$name: executing figures.ipynb"
-  TABOO_EXPORT="$dir/export" TABOO_FIGURES="$dir/figures" \
+  TABOO_EXPORT="$dir/export" TABOO_FIGURES="$dir/figures" TABOO_REFERENCE="$root/reference/animal-reversal.csv" \
     "$venv/bin/python" -c "$execute" "$here/figures.ipynb" "$dir/figures.executed.ipynb" || exit 1
   say "$name: $(ls "$dir/figures" 2>/dev/null | wc -l) figures"
 }

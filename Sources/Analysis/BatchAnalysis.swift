@@ -19,6 +19,8 @@ public struct RunAnalysis: Sendable {
   /// Frozen stream phases: every lane's reversal, and the accuracy around each switch.
   public var reversals: [ReversalMetric]
   public var aligned: [AlignedSwitch]
+  /// The run's reversals by reversal index, in trials and in steps (`ReversalIndex`).
+  public var reversalSeries: [ReversalSeries]
 
   /// Analyses one run (with its probes), from its records alone.
   public init(_ run: RunRecord, number: Int) {
@@ -28,6 +30,7 @@ public struct RunAnalysis: Sendable {
     transfers = Transfer.compute(run)
     learningSets = LearningSet.compute(switches)
     drills = Drills.find(run, transfers: transfers)
+    reversalSeries = ReversalIndex.series(run, reversals: reversals, switches: switches)
     var record = run
     record.probes = []
     record.trials = []

@@ -10,7 +10,7 @@ import Store
 struct CompareCommand: Command {
   let spec = CommandSpec(
     name: "compare",
-    summary: "Compare a batch with the language-model claims (reproduced or not).",
+    summary: "Compare a batch with the language-model claims and the animal reference points.",
     positionals: PositionalSpec(name: "DB", minimum: 1, maximum: 1, help: "A results database (taboo run)."),
     options: [],
     discussion: """
@@ -22,6 +22,12 @@ struct CompareCommand: Command {
       claim that several drills test (a `kick` and a `matched kick`) is evaluated on each.
       Taboo drills count as weak samples only when every drilled answer differs from the truth.
       The claims are in reference/llm-claims.csv.
+
+      The animal reference points (reference/animal-reversal.csv) are set beside the same
+      measure of the batch's serial reversals: one-trial reversals and trial-2 accuracy in
+      frozen `context stream` phases, and the direction of errors per reversal across
+      reversals (in context and in the weights); each is within, above or below the point,
+      or its direction matches or not, or it is not measured by the batch.
 
       EXIT CODES:
         0   printed (whatever the verdicts)
@@ -61,6 +67,9 @@ struct CompareCommand: Command {
       let label = counts[result.claim.id]! > 1 ? result.drillLabel.map { " (\($0))" } ?? "" : ""
       return "\(result.claim.id)\(label) \(short(result.verdict))"
     }.joined(separator: " · "))
+    lines.append("")
+    lines += AnimalComparison.text(
+      AnimalComparison.evaluate(analysis.runs), scenario: analysis.scenarioName, runs: analysis.runs.count)
     console.out(lines.joined(separator: "\n"))
     return .success
   }

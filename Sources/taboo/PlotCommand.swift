@@ -25,8 +25,12 @@ struct PlotCommand: Command {
       median and quartiles over seeds, phases marked), latency.svg when the scenario repeats
       phases (switch latency against reversal index), switch-aligned.svg when frozen phases in
       `context stream` recorded trials (choice accuracy from 10 trials before to 20 after each
-      switch), and unlocking-PARAMETER.svg for every swept parameter (gap_recovered). Figures that do not apply to the batch are skipped, and
-      the output says why. Prints the path of every file written.
+      switch) and reversal-index.svg (one-trial reversals, trial-2 accuracy and errors per lane
+      by reversal index), and unlocking-PARAMETER.svg for every swept parameter
+      (gap_recovered). Published animal results (reference/animal-reversal.csv) are drawn as
+      labelled diamonds, or an arrow for a direction, only on a figure of their measure.
+      Figures that do not apply to the batch are skipped, and the output says why. Prints the
+      path of every file written.
 
       EXIT CODES:
         0    figures written

@@ -240,4 +240,52 @@ struct BatchStateTests {
       #expect(!r.stdout.contains("phase"), "\(command[0]): \(r.stdout)")
     }
   }
+
+  @Test("a stream batch: compare sets the animal points beside it, plot and export carry the reversal index")
+  func animalReference() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanUp() }
+    let db = dir.path("stream.sqlite")
+    let scenario = Taboo.repositoryRoot.appendingPathComponent("notebooks-export/smoke-stream.taboo").path
+    let run = try Taboo.run(["run", scenario, "--db", db])
+    #expect(run.status == 0, "\(run.stderr)")
+
+    let compare = try Taboo.run(["compare", db])
+    #expect(compare.status == 0, "\(compare.stderr)")
+    let lines = compare.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    let start = try #require(lines.firstIndex { $0.hasPrefix("Animal reference: 'notebook stream smoke test'") })
+    #expect(lines[..<start].contains { $0.hasPrefix("Summary: U1") })  // after the language-model section
+    let section = lines[start...]
+    // Four frozen reversals per run (two sweep points, two seeds each): every point is measured,
+    // in context at both sweep points; A4 and A6 in the weights too (the trained repeats).
+    for id in ["A1", "A2", "A3", "A5"] {
+      let block = section.drop { !$0.hasPrefix("\(id)  ") }.prefix { !$0.isEmpty }
+      let simulated = block.filter { $0.hasPrefix("    simulated: cycles = ") }
+      #expect(simulated.count == 2, "\(id): \(block)")
+      #expect(simulated.allSatisfy { $0.contains("in context (trials)") && $0.contains("over 2 runs") })
+      #expect(!block.contains { $0.contains("not measured") })
+    }
+    for id in ["A4", "A6"] {
+      let block = section.drop { !$0.hasPrefix("\(id)  ") }.prefix { !$0.isEmpty }.joined(separator: " ")
+      #expect(block.contains("in context (trials)") && block.contains("in the weights (steps)"), "\(block)")
+    }
+    #expect(section.contains { $0.hasPrefix("Animal summary: A1 ") })
+    #expect(section.allSatisfy { $0.count <= 100 }, "\(section.filter { $0.count > 100 })")
+
+    let plot = try Taboo.run(["plot", db, "--out", dir.path("figures")])
+    #expect(plot.status == 0, "\(plot.stderr)")
+    let figure = try String(contentsOfFile: dir.path("figures/reversal-index.svg"), encoding: .utf8)
+    #expect(figure.contains("class=\"reference-point\"") && figure.contains(">A1<"))
+    #expect(try String(contentsOfFile: dir.path("figures/latency.svg"), encoding: .utf8)
+      .contains("class=\"reference-direction\""))
+
+    let export = try Taboo.run(["export", db, "--out", dir.path("csv")])
+    #expect(export.status == 0, "\(export.stderr)")
+    let rows = try String(contentsOfFile: dir.path("csv/reversal-index.csv"), encoding: .utf8)
+      .components(separatedBy: "\r\n").filter { !$0.isEmpty }.map { $0.components(separatedBy: ",") }
+    let unit = try #require(rows.first?.firstIndex(of: "unit"))
+    // 4 runs × 4 frozen reversals in trials.
+    #expect(rows.dropFirst().filter { $0[unit] == "trials" }.count == 16)
+    #expect(rows.dropFirst().contains { $0[unit] == "steps" })
+  }
 }

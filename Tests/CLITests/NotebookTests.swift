@@ -53,7 +53,7 @@ struct NotebookTests {
       ])
     #expect(figures("smoke").isSuperset(of: ["curves-rest.png", "latency.png", "unlocking-k.png"]))
     // Stream mode: the accuracy around the switch, from trials.csv (canonical and smoke have none).
-    #expect(figures("stream").isSuperset(of: ["curves-A.png", "switch-aligned.png"]))
+    #expect(figures("stream").isSuperset(of: ["curves-A.png", "switch-aligned.png", "reversal-index.png"]))
     for batch in ["canonical", "smoke", "stream"] {
       let executed = try String(
         contentsOfFile: "\(out)/\(batch)/figures.executed.ipynb", encoding: .utf8)

@@ -26,6 +26,8 @@ struct ExportTests {
       + "target, answer, target_answer, old_answer, truth_answer, taboo_answer, correct",
     "transfer.csv": "run, seed, k, lr, phase_index, phase, set, password, truth_start, truth_end, "
       + "truth_peak, truth_strong, gap_recovered, half_change_step, parent_index",
+    "reversal-index.csv": "run, seed, k, lr, unit, reversal, block, phase_index, phase, repeat, set, errors, "
+      + "one_trial_share, trial2_shown, trial2_correct, trial2_accuracy",
     "summary.csv": "k, lr, metric, phase, set, password, n, median, q25, q75, mean, ci_low, ci_high",
   ]
 
@@ -55,7 +57,8 @@ struct ExportTests {
     let out = directory.file("out")
     let report = try Export.write(store, to: out)
     #expect(report.files.map(\.name)
-      == ["runs.csv", "probes.csv", "trials.csv", "switches.csv", "transfer.csv", "summary.csv"])
+      == ["runs.csv", "probes.csv", "trials.csv", "switches.csv", "transfer.csv", "reversal-index.csv",
+          "summary.csv"])
     var tables: [String: [[String]]] = [:]
     for (name, header) in Self.expected {
       let text = try String(contentsOfFile: out + "/" + name, encoding: .utf8)

@@ -110,3 +110,43 @@ public func parseCSV(_ text: String) -> [[String]] {
   if !field.isEmpty || !record.isEmpty { record.append(field); records.append(record) }
   return records
 }
+
+/// A run of frozen trial phases in `context stream` mode, every one a reversal of set A (items 0
+/// and 1: truth answer 2, taboo answer 3): phase p targets taboo when p is even, truth when odd,
+/// and was last shown with the other target (phase 0 after truth). `answers[p][t]` gives every
+/// lane's answer at trial t of phase p; phase p is called "A taboo" or "A truth" with repeat
+/// index p / 2 + 1. The criterion is 90% over 3, so a lane reverses at its first 3 correct
+/// answers in a row.
+public func trialRun(_ answers: [[[Int]]], seed: UInt64 = 1, parameters: [ParameterValue] = []) -> RunRecord {
+  var phases: [PhaseRecord] = []
+  var trials: [TrialRecord] = []
+  for (p, phaseAnswers) in answers.enumerated() {
+    let taboo = p % 2 == 0
+    let lanes = phaseAnswers.first?.count ?? 0
+    phases.append(PhaseRecord(
+      index: p, name: taboo ? "A taboo" : "A truth", repeatIndex: p / 2 + 1, startStep: 10, endStep: 10,
+      startExamples: 100, endExamples: 100,
+      streams: [StreamRecord(target: taboo ? .taboo : .truth, set: "A", password: false,
+                             previousTarget: .target(taboo ? .truth : .taboo))],
+      frozen: true, criterionStep: nil, trials: phaseAnswers.count, lanes: lanes,
+      facts: PhaseFacts(criterion: Criterion(fraction: 0.9, probes: 3))))
+    for (t, row) in phaseAnswers.enumerated() {
+      for (lane, answer) in row.enumerated() {
+        trials.append(TrialRecord(
+          phaseIndex: p, trial: t, lane: lane, stream: 0, item: lane % 2, answer: answer,
+          targetAnswer: taboo ? 3 : 2, oldAnswer: taboo ? 2 : 3, truthAnswer: 2, tabooAnswer: 3))
+      }
+    }
+  }
+  return RunRecord(
+    key: RunKey(parameters: parameters, seed: seed), status: .complete, steps: 10, examples: 100,
+    wallSeconds: 1, divergedStep: nil, phases: phases, probes: [], sets: [SetRecord(name: "A", size: 2)],
+    trials: trials)
+}
+
+/// Per phase, the lanes' answers by trial, from each lane's answers in order: `lanes([2, 3], [2, 2])`
+/// is two trials of two lanes, lane 0 answering 2 then 3, lane 1 answering 2 twice.
+public func lanes(_ perLane: [Int]...) -> [[Int]] {
+  let count = perLane.map(\.count).max() ?? 0
+  return (0..<count).map { t in perLane.map { $0[t] } }
+}

@@ -1,5 +1,6 @@
 // `taboo export`: a batch as tidy CSV (docs/design.md §7), five files with the columns listed there
-// (`switches.csv` with four more at the end, for latencies in trials), and `trials.csv` for the
+// (`switches.csv` with four more at the end, for latencies in trials), `reversal-index.csv` (every
+// reversal by its index, §6.8), and `trials.csv` for the
 // trials of frozen phases in `context stream` mode (header only when there are none); the run key's parameters (sweep values and `--set` values, in key order) after `run`
 // and `seed`. `run` numbers runs 1, 2, … in sweep order (`RunKey.sweepOrder`): the same batch
 // always gets the same numbers. Probes are written as the runs are read, one run at a time.
@@ -44,6 +45,12 @@ public enum Export {
   public static let trialsColumns = [
     "phase_index", "phase", "repeat", "trial", "lane", "set", "password", "item", "target", "answer",
     "target_answer", "old_answer", "truth_answer", "taboo_answer", "correct",
+  ]
+  /// `reversal-index.csv`: every reversal by its index among the run's reversals of one unit
+  /// (docs/design.md §6.8): in trials (frozen stream phases) and in steps (phases inside `repeat`).
+  public static let reversalIndexColumns = [
+    "unit", "reversal", "block", "phase_index", "phase", "repeat", "set", "errors", "one_trial_share",
+    "trial2_shown", "trial2_correct", "trial2_accuracy",
   ]
   public static let summaryColumns = [
     "metric", "phase", "set", "password", "n", "median", "q25", "q75", "mean", "ci_low", "ci_high",
@@ -113,7 +120,8 @@ public enum Export {
       .sortedFiles()
   }
 
-  /// Writes `runs.csv`, `switches.csv`, `transfer.csv` and `summary.csv` of an analysis.
+  /// Writes `runs.csv`, `switches.csv`, `transfer.csv`, `reversal-index.csv` and `summary.csv` of
+  /// an analysis.
   @discardableResult
   public static func write(_ analysis: BatchAnalysis, to directory: String, parameters names: [String])
     throws -> [(name: String, rows: Int)]
@@ -122,6 +130,8 @@ public enum Export {
     let runs = try CSVWriter(path: path("runs.csv"), columns: header(runsColumns, parameters: names))
     let switches = try CSVWriter(path: path("switches.csv"), columns: header(switchesColumns, parameters: names))
     let transfer = try CSVWriter(path: path("transfer.csv"), columns: header(transferColumns, parameters: names))
+    let byIndex = try CSVWriter(
+      path: path("reversal-index.csv"), columns: header(reversalIndexColumns, parameters: names))
     for run in analysis.runs {
       let record = run.record
       let prefix = keyFields(record.key, number: run.number, names: names)
@@ -151,6 +161,18 @@ public enum Export {
           .integer(t.halfChangeStep), .integer(t.parentIndex),
         ])
       }
+      for series in run.reversalSeries {
+        let trials = series.unit == .trials
+        for p in series.points {
+          try byIndex.write(prefix + [
+            .string(series.unit.rawValue), .integer(p.reversal),
+            .integer(ReversalSeries.block(p.reversal, of: series.points.count)), .integer(p.phaseIndex),
+            .string(p.phase), .integer(p.repeatIndex), .string(p.sets), .number(p.errors),
+            .number(p.oneTrialShare), .integer(trials ? p.trial2Shown : nil),
+            .integer(trials ? p.trial2Correct : nil), .number(p.trial2Accuracy),
+          ])
+        }
+      }
     }
     let summary = try CSVWriter(path: path("summary.csv"), columns: names + summaryColumns)
     for row in analysis.summary {
@@ -160,9 +182,9 @@ public enum Export {
         .number(a.median), .number(a.q25), .number(a.q75), .number(a.mean), .number(a.ciLow), .number(a.ciHigh),
       ])
     }
-    for writer in [runs, switches, transfer, summary] { try writer.close() }
+    for writer in [runs, switches, transfer, byIndex, summary] { try writer.close() }
     return [("runs.csv", runs.rows), ("switches.csv", switches.rows), ("transfer.csv", transfer.rows),
-            ("summary.csv", summary.rows)]
+            ("reversal-index.csv", byIndex.rows), ("summary.csv", summary.rows)]
   }
 
   static func keyFields(_ key: RunKey, number: Int, names: [String]) -> [CSVField] {
@@ -177,7 +199,9 @@ public enum Export {
 extension Export.Report {
   /// Files in docs/design.md §7 order.
   func sortedFiles() -> Self {
-    let order = ["runs.csv", "probes.csv", "trials.csv", "switches.csv", "transfer.csv", "summary.csv"]
+    let order = [
+      "runs.csv", "probes.csv", "trials.csv", "switches.csv", "transfer.csv", "reversal-index.csv", "summary.csv",
+    ]
     var copy = self
     copy.files.sort { (order.firstIndex(of: $0.name) ?? 9) < (order.firstIndex(of: $1.name) ?? 9) }
     return copy

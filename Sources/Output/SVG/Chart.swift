@@ -135,6 +135,51 @@ public struct Chart: Sendable {
 
   public enum Shape: String, Sendable {
     case circle, openCircle, openTriangle, square
+    /// Reference points from outside the simulation (published results).
+    case diamond
+  }
+
+  /// A published value drawn beside the simulation: a diamond at (`x`, `y`) with a short label,
+  /// a horizontal segment over `span` (a value pooled over a range of x), a vertical one over
+  /// `low…high` (its interval).
+  public struct ReferenceMark: Sendable {
+    public var x: Double
+    public var y: Double
+    public var label: String
+    public var span: ClosedRange<Double>?
+    public var low: Double?
+    public var high: Double?
+    public var color: String
+    /// The label's side: right of the diamond (`.start`) or left of it (`.end`).
+    public var labelSide: SVG.Anchor
+    public init(
+      x: Double, y: Double, label: String, span: ClosedRange<Double>? = nil, low: Double? = nil,
+      high: Double? = nil, color: String = "#000000", labelSide: SVG.Anchor = .start
+    ) {
+      self.labelSide = labelSide
+      self.x = x
+      self.y = y
+      self.label = label
+      self.span = span
+      self.low = low
+      self.high = high
+      self.color = color
+    }
+  }
+
+  /// An arrow across the plot area, in fractions of it (0, 0 bottom left; 1, 1 top right),
+  /// with a label at its tail: a direction, not a value.
+  public struct Arrow: Sendable {
+    public var from: (x: Double, y: Double)
+    public var to: (x: Double, y: Double)
+    public var label: String
+    public var color: String
+    public init(from: (x: Double, y: Double), to: (x: Double, y: Double), label: String, color: String = "#000000") {
+      self.from = from
+      self.to = to
+      self.label = label
+      self.color = color
+    }
   }
 
   public struct Points: Sendable {
@@ -177,6 +222,8 @@ public struct Chart: Sendable {
       case point(Shape)
       /// A line through a point with an error bar.
       case pointWithBar
+      /// An arrow (a direction).
+      case arrow
     }
     public var label: String
     public var color: String
@@ -198,6 +245,8 @@ public struct Chart: Sendable {
   public var lines: [Line] = []
   public var errorBars: [ErrorBar] = []
   public var points: [Points] = []
+  public var referenceMarks: [ReferenceMark] = []
+  public var arrows: [Arrow] = []
   /// Shown inside the panel above the plot area (a `ChartGrid` shows a shared one instead).
   public var legend: [LegendEntry] = []
   /// Whether the x axis's label is drawn (small multiples stacked in a column show it once).
@@ -325,6 +374,46 @@ public struct Chart: Sendable {
             series.shape, cx: px(point.x), cy: py(clampY(point.y)), r: series.radius,
             color: series.color, opacity: series.opacity))
       }
+    }
+
+    // Reference values and directions, over the data.
+    for mark in referenceMarks where mark.x.isFinite && mark.y.isFinite {
+      var parts: [SVGElement] = []
+      if let span = mark.span {
+        parts.append(
+          SVG.line(px(max(span.lowerBound, x.domain.lowerBound)), py(clampY(mark.y)),
+                   px(min(span.upperBound, x.domain.upperBound)), py(clampY(mark.y)),
+                   stroke: mark.color, strokeWidth: 1.5, dash: "1 2"))
+      }
+      if let low = mark.low, let high = mark.high, low < high {
+        parts.append(
+          SVG.line(px(mark.x), py(clampY(low)), px(mark.x), py(clampY(high)), stroke: mark.color,
+                   strokeWidth: 1.2))
+      }
+      parts.append(
+        Self.marker(.diamond, cx: px(mark.x), cy: py(clampY(mark.y)), r: 4.5, color: mark.color, opacity: nil))
+      parts.append(
+        SVG.text(mark.label, x: px(mark.x) + (mark.labelSide == .end ? -7 : 7), y: py(clampY(mark.y)) - 6,
+                 size: Self.markerLabelSize, anchor: mark.labelSide, fill: mark.color, weight: "bold", halo: true))
+      out.append(SVG.group(parts, className: "reference-point"))
+    }
+    for arrow in arrows {
+      let (x0, y0) = (left + arrow.from.x * plotWidth, top + (1 - arrow.from.y) * plotHeight)
+      let (x1, y1) = (left + arrow.to.x * plotWidth, top + (1 - arrow.to.y) * plotHeight)
+      let length = max(((x1 - x0) * (x1 - x0) + (y1 - y0) * (y1 - y0)).squareRoot(), 1)
+      let (ux, uy) = ((x1 - x0) / length, (y1 - y0) / length)
+      var head = PathData()
+      head.move(x1, y1)
+      head.line(x1 - 8 * ux + 4 * uy, y1 - 8 * uy - 4 * ux)
+      head.line(x1 - 8 * ux - 4 * uy, y1 - 8 * uy + 4 * ux)
+      head.close()
+      out.append(
+        SVG.group([
+          SVG.line(x0, y0, x1 - 6 * ux, y1 - 6 * uy, stroke: arrow.color, strokeWidth: 1.6),
+          SVG.path(head, fill: arrow.color),
+          SVG.text(arrow.label, x: x0, y: y0 - 6, size: Self.markerLabelSize,
+                   fill: arrow.color, weight: "bold", halo: true),
+        ], className: "reference-direction"))
     }
 
     // Axes, ticks and labels.
@@ -461,6 +550,14 @@ public struct Chart: Sendable {
       return SVG.rect(
         x: cx - r, y: cy - r, width: 2 * r, height: 2 * r, fill: color,
         opacity: opacity)
+    case .diamond:
+      var data = PathData()
+      data.move(cx, cy - r * 1.3)
+      data.line(cx + r, cy)
+      data.line(cx, cy + r * 1.3)
+      data.line(cx - r, cy)
+      data.close()
+      return SVG.path(data, stroke: "#ffffff", strokeWidth: 0.8, fill: color, opacity: opacity)
     case .openTriangle:
       var data = PathData()
       data.move(cx, cy - r * 1.25)
@@ -530,6 +627,14 @@ struct ChartLegendLayout {
         case .point(let shape):
           out.append(
             Chart.marker(shape, cx: x + 12, cy: cy, r: 3.5, color: entry.color, opacity: nil))
+        case .arrow:
+          var head = PathData()
+          head.move(x + 24, cy + 5)
+          head.line(x + 16, cy + 4)
+          head.line(x + 20, cy - 2)
+          head.close()
+          out.append(SVG.line(x + 2, cy - 5, x + 20, cy + 3, stroke: entry.color, strokeWidth: 1.6))
+          out.append(SVG.path(head, fill: entry.color))
         case .pointWithBar:
           out.append(SVG.line(x, cy, x + 24, cy, stroke: entry.color, strokeWidth: 2))
           out.append(

@@ -29,6 +29,9 @@ extension Figures {
     if let aligned = switchAligned(analysis.runs.flatMap(\.aligned), scenario: scenario) {
       set.figures.append(aligned)
     }
+    if let byIndex = reversalIndex(analysis.runs.flatMap(\.reversalSeries), scenario: scenario) {
+      set.figures.append(byIndex)
+    }
     // Unlocking is read on the drills (as `taboo compare` finds them) when there are any.
     let drills = Set(analysis.runs.flatMap(\.drills).map(\.phaseIndex))
     let unlocking = unlocking(

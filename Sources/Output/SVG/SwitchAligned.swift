@@ -8,9 +8,11 @@ import Specification
 extension Figures {
   /// Choice accuracy (share of lanes answering the current target) from `before` trials before to
   /// `after` trials after every switch between frozen stream phases: median and quartile band
-  /// over runs and switches, a panel per sweep point. Nil without trials.
+  /// over runs and switches, a panel per sweep point, with the published trial-2 accuracies
+  /// (`references` on a trial-2 measure) at trial offset 1 where a panel has it. Nil without trials.
   public static func switchAligned(
-    _ aligned: [AlignedSwitch], scenario: String, before: Int = 10, after: Int = 20
+    _ aligned: [AlignedSwitch], scenario: String, before: Int = 10, after: Int = 20,
+    references: [AnimalReference] = AnimalReferences.all
   ) -> FigureFile? {
     guard !aligned.isEmpty else { return nil }
     let sorted = aligned.sorted { RunKey.sweepOrder($0.key, $1.key) }
@@ -20,6 +22,10 @@ extension Figures {
     var seedCounts: [Int] = []
     var switchCounts: [Int] = []
     let color = Chart.color(0)
+    var drawn: [AnimalReference] = []
+    let trial2 = references.filter {
+      !$0.orderingOnly && ($0.measure == .trial2AccuracyFirstBlock || $0.measure == .trial2AccuracySecondBlock)
+    }
     for (_, switches) in points {
       seedCounts.append(Set(switches.map(\.key.seed)).count)
       switchCounts.append(switches.count)
@@ -41,18 +47,37 @@ extension Figures {
       chart.bands.append(Chart.Band(x: xs, low: low, high: high, color: color))
       chart.lines.append(Chart.Line(medians, color: color, width: 2))
       chart.points.append(Chart.Points(medians, color: color, radius: 2.6))
+      // Trial 2 is offset 1; the points sit either side of it so their labels stay apart.
+      if after >= 1, medians.contains(where: { $0.x == 1 }) {
+        for (slot, r) in trial2.enumerated() {
+          let shift = (Double(slot) - Double(trial2.count - 1) / 2) * 0.5
+          chart.referenceMarks.append(
+            Chart.ReferenceMark(x: 1 + shift, y: r.value!, label: r.id, color: referenceColor,
+                                labelSide: shift < 0 ? .end : .start))
+          if !drawn.contains(r) { drawn.append(r) }
+        }
+      }
       panels.append(chart)
     }
-    let legend = [
+    var legend = [
       Chart.LegendEntry("median over runs and switches, quartile band", color: color, style: .lineWithBand)
     ]
+    if !drawn.isEmpty { legend.append(referenceLegend) }
     var notes = [
       "Trial 0 is the first trial after the switch; before it, the previous frozen phase's last trials.",
       "Accuracy: the share of lanes (independent streams) answering the trial's current target.",
       "One-trial reversals: a drop at trial 0, which nothing foretells, and full accuracy from trial 1.",
     ]
-    notes += fixedParametersNote(sorted.map(\.key), varying: varying)
     let columns = min(2, panels.count)
+    let width = Double(columns) * (columns == 1 ? 640 : 420) + 16
+    if !drawn.isEmpty {
+      notes += wrapNote(
+        "Reference points at trial 2 (offset 1): the published accuracy on the second trial of a reversal, "
+          + "early and late in a series; the curve pools every reversal (by block: reversal-index.svg).",
+        width: width)
+      notes += referenceNotes(drawn, width: width)
+    }
+    notes += fixedParametersNote(sorted.map(\.key), varying: varying)
     let grid = ChartGrid(
       title: "Choice accuracy around the switch (frozen weights, in context)",
       subtitle: "\(scenario) · \(seedsText(seedCounts)) · \(switchCounts.reduce(0, +)) switches",

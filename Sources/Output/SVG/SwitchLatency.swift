@@ -9,7 +9,11 @@ import Specification
 extension Figures {
   /// Latency against reversal index for the switches of `repeat`ed phases: a panel per phase
   /// name (and sweep point), a colour per reversed stream. Nil when no switch is repeated.
-  public static func switchLatency(_ switches: [SwitchMetric], scenario: String) -> FigureFile? {
+  /// With two or more reversals, an ordering-only reference on errors per reversal
+  /// (`references`, A4) is drawn as an arrow: the direction of the animals' learning-set curve.
+  public static func switchLatency(
+    _ switches: [SwitchMetric], scenario: String, references: [AnimalReference] = AnimalReferences.all
+  ) -> FigureFile? {
     let repeated = switches.filter { $0.repeatIndex != nil && $0.unit == .steps }
       .sorted { ($0.phaseIndex, $0.set) < ($1.phaseIndex, $1.set) }
     guard !repeated.isEmpty else { return nil }
@@ -30,6 +34,7 @@ extension Figures {
     var panels: [Chart] = []
     var seedCounts: [Int] = []
     var anyCensored = false
+    let directions = maxRepeat >= 2 ? references.filter { $0.orderingOnly && $0.measure == .errorsSlope } : []
     for (_, metrics) in points {
       seedCounts.append(Set(metrics.map(\.key.seed)).count)
       for phase in phaseNames {
@@ -78,6 +83,10 @@ extension Figures {
           chart.points.append(
             Chart.Points(censored, color: color, shape: .openTriangle, radius: 3.2))
         }
+        for r in directions {
+          chart.arrows.append(
+            Chart.Arrow(from: (0.6, 0.92), to: (0.92, 0.68), label: "\(r.id): falls", color: referenceColor))
+        }
         panels.append(chart)
       }
     }
@@ -100,8 +109,17 @@ extension Figures {
         "Censored: the criterion was never reached; drawn at the phase length, so a median or "
           + "quartile at that height is a lower bound.")
     }
-    notes += fixedParametersNote(sorted.map(\.key), varying: varying)
     let columns = min(4, phaseNames.count)
+    if !directions.isEmpty {
+      legend.append(directionLegend(directions[0]))
+      let width = Double(columns) * (columns == 1 ? 560 : 300) + 16
+      notes += wrapNote(
+        "Arrow: the direction of the animals' learning-set curve, errors per reversal falling across "
+          + "reversals; a direction, not a value (latency and errors fall together when reversals get easier).",
+        width: width)
+      notes += referenceNotes(directions, width: width)
+    }
+    notes += fixedParametersNote(sorted.map(\.key), varying: varying)
     let grid = ChartGrid(
       title: "Switch latency across reversals",
       subtitle: "\(scenario) · \(seedsText(seedCounts)) · phases inside repeat",
