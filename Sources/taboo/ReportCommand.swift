@@ -67,7 +67,8 @@ struct ReportCommand: Command {
         analysis: analysis,
         figures: runs.isEmpty
           ? FigureSet(figures: [], skipped: []) : Figures.all(runs, analysis: analysis, scenario: meta.scenarioName),
-        comparisons: ComparisonSection.all(analysis), generator: generator))
+        comparisons: ComparisonSection.all(analysis),
+        animal: analysis.runs.isEmpty ? [] : AnimalComparison.evaluate(analysis.runs), generator: generator))
     runs = []
 
     let name = "index.html"

@@ -28,6 +28,19 @@ struct ComparisonTests {
     for claim in Claims.all { #expect(caseText.contains("| \(claim.id) |")) }
   }
 
+  /// pretrain (truth on `train`, with and without password) → lock; acc_truth of `rest` without
+  /// password ends the lock at 0.3, with password at 0.9; `test` probed when asked.
+  func pretrainAndLock(_ b: inout RunBuilder, test: Bool) {
+    b.phase("pretrain", length: 10, streams: [stream(.truth, "train"), stream(.truth, "train", password: true)])
+    b.probes("rest", every: 10, [(0.2, 0), (1, 0)], target: .truth)
+    b.phase("lock", length: 10, streams: [stream(.taboo, "train", previous: "truth"),
+                                         stream(.truth, "train", password: true, previous: "truth")],
+            facts: PhaseFacts(role: .lock))
+    b.probes("rest", every: 10, [(1, 0), (0.3, 0.7)], target: .taboo)
+    if test { b.probes("test", every: 10, [(1, 0), (0.5, 0.5)]) }
+    b.probes("rest", password: true, every: 10, [(1, 0), (0.9, 0)], target: .truth)
+  }
+
   /// pretrain → lock → drill (`target` on D of size k) → relock → frozen kick; `rest` and `test`
   /// untrained in the drill, `rest` locked. acc_truth of rest without password: locked 0.3,
   /// strong 0.9, after `after`.
@@ -36,14 +49,7 @@ struct ComparisonTests {
     b.key = RunKey(parameters: [ParameterValue(name: "k", value: Double(k))], seed: seed)
     b.sets = [SetRecord(name: "test", size: 96), SetRecord(name: "train", size: 288),
               SetRecord(name: "D", size: k), SetRecord(name: "rest", size: 288 - k)]
-    b.phase("pretrain", length: 10, streams: [stream(.truth, "train"), stream(.truth, "train", password: true)])
-    b.probes("rest", every: 10, [(0.2, 0), (1, 0)], target: .truth)
-    b.phase("lock", length: 10, streams: [stream(.taboo, "train", previous: "truth"),
-                                         stream(.truth, "train", password: true, previous: "truth")],
-            facts: PhaseFacts(role: .lock))
-    b.probes("rest", every: 10, [(1, 0), (0.3, 0.7)], target: .taboo)
-    b.probes("test", every: 10, [(1, 0), (0.5, 0.5)])
-    b.probes("rest", password: true, every: 10, [(1, 0), (0.9, 0)], target: .truth)
+    pretrainAndLock(&b, test: true)
     b.phase("drill", length: 10, streams: [stream(target, "D", previous: "taboo")], facts: PhaseFacts(role: .drill))
     b.probes("rest", every: 10, [(0.3, 0.7), (after, 1 - after)])
     b.probes("test", every: 10, [(0.5, 0.5), (0.5, 0.5)])
@@ -136,13 +142,7 @@ struct ComparisonTests {
     var b = RunBuilder()
     b.sets = [SetRecord(name: "train", size: 288), SetRecord(name: "D", size: 2), SetRecord(name: "R", size: 2),
               SetRecord(name: "rest", size: 284)]
-    b.phase("pretrain", length: 10, streams: [stream(.truth, "train"), stream(.truth, "train", password: true)])
-    b.probes("rest", every: 10, [(0.2, 0), (1, 0)], target: .truth)
-    b.phase("lock", length: 10, streams: [stream(.taboo, "train", previous: "truth"),
-                                         stream(.truth, "train", password: true, previous: "truth")],
-            facts: PhaseFacts(role: .lock))
-    b.probes("rest", every: 10, [(1, 0), (0.3, 0.7)], target: .taboo)
-    b.probes("rest", password: true, every: 10, [(1, 0), (0.9, 0)], target: .truth)
+    pretrainAndLock(&b, test: false)
     for (name, role, streams, sigma, after) in branches {
       b.phase(name, length: 10, frozen: role == .perturbation, streams: streams,
               facts: PhaseFacts(role: role, perturb: sigma, from: 1))

@@ -23,14 +23,17 @@ public struct ReportInput: Sendable {
   public var analysis: BatchAnalysis
   public var figures: FigureSet
   public var comparisons: [ComparisonSection]
+  /// The animal reference points on the batch (`AnimalComparison.evaluate`).
+  public var animal: [AnimalResult]
   /// The program that wrote the page (`taboo 0.1.0`).
   public var generator: String
 
   public init(
     database: String, scenarioName: String, scenarioText: String, scenarioHash: String,
     createdAt: String, plannedRuns: Int?, analysis: BatchAnalysis, figures: FigureSet,
-    comparisons: [ComparisonSection], generator: String
+    comparisons: [ComparisonSection], animal: [AnimalResult] = [], generator: String
   ) {
+    self.animal = animal
     self.database = database
     self.scenarioName = scenarioName
     self.scenarioText = scenarioText
@@ -67,6 +70,7 @@ public enum ReportPage {
     let sections =
       [scenarioSection(input), runsSection(input)]
       + input.comparisons.map { comparisonSection($0, &anchors) }
+      + (input.animal.isEmpty ? [] : [animalSection(input.animal, &anchors)])
       + [figuresSection(input, &anchors), analysisSection(input, &anchors)]
     let title = "taboo report: \(input.scenarioName)"
     var out = """
@@ -285,16 +289,23 @@ public enum ReportPage {
       body += paragraph("No runs yet: nothing to compare.", className: "note")
       return Section(id: id, title: section.title, body: body)
     }
+    // A claim that several drills test names each drill, as `taboo compare` does.
+    let counts = Dictionary(grouping: section.results, by: \.claim.id).mapValues(\.count)
+    func label(_ result: ClaimResult) -> String {
+      guard counts[result.claim.id]! > 1, let drill = result.drillLabel else { return result.claim.id }
+      return "\(result.claim.id) (\(drill))"
+    }
     body += "<p class=\"verdicts\">"
       + section.results.map {
-        "<span class=\"claim-verdict\"><span class=\"claim-id\">\(HTML.escape($0.claim.id))</span> \(badge($0.verdict))</span>"
+        "<span class=\"claim-verdict\"><span class=\"claim-id\">\(HTML.escape(label($0)))</span> \(badge($0.verdict))</span>"
       }.joined(separator: " ") + "</p>\n"
     body += "<div class=\"table-wrap\"><table class=\"claims\">\n<caption>\(HTML.escape(section.title)): "
       + "every claim, its test and its verdict</caption>\n"
     body += "<thead><tr><th scope=\"col\">claim</th><th scope=\"col\">verdict</th>"
       + "<th scope=\"col\">measured on this batch</th><th scope=\"col\">reported evidence</th></tr></thead>\n<tbody>\n"
     for result in section.results {
-      body += "<tr><td><strong>\(HTML.escape(result.claim.id))</strong> \(HTML.escape(result.claim.claim))"
+      body += "<tr><td><strong>\(HTML.escape(label(result)))</strong> \(HTML.escape(result.claim.claim))"
+        + (result.drill.map { "<div class=\"small\">drill: \(HTML.code($0))</div>" } ?? "")
         + "<div class=\"small\">test: \(HTML.escape(result.claim.test))</div></td>"
       body += "<td>\(badge(result.verdict))"
       if case .notTested(let why) = result.verdict {
@@ -306,6 +317,47 @@ public enum ReportPage {
     }
     body += "</tbody></table></div>\n"
     return Section(id: id, title: section.title, body: body)
+  }
+
+  /// The animal reference points (docs/design.md §8.1), as `taboo compare` sets them beside the
+  /// batch: one row per point and simulated value.
+  static func animalSection(_ results: [AnimalResult], _ anchors: inout FigureFileNames) -> Section {
+    let id = anchors.unique("animal-reference")
+    var body = paragraph(
+      "Published results on serial reversal in animals (reference/animal-reversal.md), each beside the "
+        + "same measure of this batch's reversals, per sweep point and kind of reversal, as taboo compare "
+        + "prints them. Values are medians [q25–q75] over runs; criteria differ between studies.")
+    body += "<div class=\"table-wrap\"><table class=\"claims\">\n<caption>Animal reference: every point, "
+      + "the simulated value on its measure and where it falls</caption>\n"
+    body += "<thead><tr><th scope=\"col\">reference point</th><th scope=\"col\">reported</th>"
+      + "<th scope=\"col\">simulated</th><th scope=\"col\">verdict</th></tr></thead>\n<tbody>\n"
+    for result in results {
+      let point = result.reference
+      let reported = point.value.map { Comparison.format($0) } ?? (point.direction ?? "ordering only")
+      let head = "<tr><td><strong>\(HTML.escape(point.label))</strong> \(HTML.escape(point.statement))"
+        + "<div class=\"small\">\(HTML.escape(point.procedure)); criterion: \(HTML.escape(point.criterion))</div>"
+        + "<div class=\"small\">\(HTML.escape(point.source))</div></td><td>\(HTML.escape(reported))</td>"
+      if result.observations.isEmpty {
+        body += head + "<td>—</td><td><span class=\"verdict not-tested\">○ not measured</span>"
+          + "<div class=\"small\">\(HTML.code(result.missing ?? ""))</div></td></tr>\n"
+        continue
+      }
+      for (i, observation) in result.observations.enumerated() {
+        let value = observation.value
+        let where_ = observation.kind + (observation.point.isEmpty ? "" : ", \(observation.point)")
+        let measured = "\(Comparison.format(value.median)) [\(Comparison.format(value.q25))–"
+          + "\(Comparison.format(value.q75))] over \(observation.runs) runs (\(where_))"
+        let sign: String
+        switch observation.verdict {
+        case .within, .directionMatches: sign = "<span class=\"verdict reproduced\">✓ \(observation.verdict)</span>"
+        case .noChange: sign = "<span class=\"verdict not-tested\">○ \(observation.verdict)</span>"
+        default: sign = "<span class=\"verdict not-reproduced\">✗ \(observation.verdict)</span>"
+        }
+        body += (i == 0 ? head : "<tr><td></td><td></td>") + "<td>\(HTML.escape(measured))</td><td>\(sign)</td></tr>\n"
+      }
+    }
+    body += "</tbody></table></div>\n"
+    return Section(id: id, title: "Animal reference", body: body)
   }
 
   /// A verdict as a word with a sign and a colour (the sign and the word carry it without the
