@@ -6,10 +6,9 @@
 //   causal softmax over the rows of a (T × T) score matrix: row i over columns 0…i, zero beyond
 //     ∂s_ij = a_ij (∂a_ij − Σ_k a_ik ∂a_ik)
 
-import Foundation
 import LinearAlgebra
 
-enum TransformerKernels {
+package enum TransformerKernels {
   static let normEpsilon: Float = 1e-5
 
   /// y (R × D) = LayerNorm(x); keeps each row's mean and rstd.
@@ -80,24 +79,62 @@ enum TransformerKernels {
     }
   }
 
+  /// erf(x) lane by lane: x·P(x²)/Q(x²) on [−4, 4], ±1 beyond (where erf rounds to ±1 in
+  /// Float32); the rational approximation of Eigen's and XLA's float erf, within a few ulp
+  /// (checked against libm in TransformerKernelTests). libm's `erff` does not vectorise.
+  @_transparent
+  static func erf(_ x: Lanes) -> Lanes {
+    let c = x.replacing(with: -4, where: x .< -4).replacing(with: 4, where: x .> 4)
+    let z = c * c
+    var p = Lanes(repeating: -2.726_142_258_013_06e-10)
+    p = Activation.multiplyAdd(p, z, Lanes(repeating: 2.770_681_424_959_02e-08))
+    p = Activation.multiplyAdd(p, z, Lanes(repeating: -2.101_024_020_825_08e-06))
+    p = Activation.multiplyAdd(p, z, Lanes(repeating: -5.692_506_394_623_46e-05))
+    p = Activation.multiplyAdd(p, z, Lanes(repeating: -7.349_906_303_268_55e-04))
+    p = Activation.multiplyAdd(p, z, Lanes(repeating: -2.954_599_808_540_25e-03))
+    p = Activation.multiplyAdd(p, z, Lanes(repeating: -1.609_603_332_624_15e-02))
+    var q = Lanes(repeating: -1.456_607_184_649_96e-05)
+    q = Activation.multiplyAdd(q, z, Lanes(repeating: -2.133_740_552_789_05e-04))
+    q = Activation.multiplyAdd(q, z, Lanes(repeating: -1.682_826_974_382_03e-03))
+    q = Activation.multiplyAdd(q, z, Lanes(repeating: -7.373_329_167_204_68e-03))
+    q = Activation.multiplyAdd(q, z, Lanes(repeating: -1.426_473_905_141_89e-02))
+    return c * p / q
+  }
+
   /// gelu[i] = GELU(x[i]) for i in 0..<count.
-  static func geluForward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
-    let invSqrt2: Float = 0.707_106_781_186_547_5
-    for i in 0..<count {
-      let v = x[i]
-      y[i] = 0.5 * v * (1 + erf(v * invSqrt2))
+  package static func geluForward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+    var i = 0
+    while i + Lanes.scalarCount <= count {
+      geluBlock(i, Lanes.scalarCount, x, y)
+      i += Lanes.scalarCount
     }
+    if i < count { geluBlock(i, count - i, x, y) }
+  }
+
+  @_transparent
+  static func geluBlock(_ i: Int, _ k: Int, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+    let v = Lanes.load(x + i, count: k)
+    (0.5 * v * (1 + erf(v * 0.707_106_781_186_547_5))).store(to: y + i, count: k)
   }
 
   /// d[i] *= GELU'(x[i]).
-  static func geluBackward(_ x: UnsafePointer<Float>, gradient d: UnsafeMutablePointer<Float>, count: Int) {
-    let invSqrt2: Float = 0.707_106_781_186_547_5
-    let invSqrt2Pi: Float = 0.398_942_280_401_432_7
-    for i in 0..<count {
-      let v = x[i]
-      let cdf = 0.5 * (1 + erf(v * invSqrt2))
-      d[i] *= cdf + v * invSqrt2Pi * Activation.exp(-0.5 * v * v)
+  package static func geluBackward(_ x: UnsafePointer<Float>, gradient d: UnsafeMutablePointer<Float>, count: Int) {
+    var i = 0
+    while i + Lanes.scalarCount <= count {
+      geluGradientBlock(i, Lanes.scalarCount, x, d)
+      i += Lanes.scalarCount
     }
+    if i < count { geluGradientBlock(i, count - i, x, d) }
+  }
+
+  @_transparent
+  static func geluGradientBlock(
+    _ i: Int, _ k: Int, _ x: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>
+  ) {
+    let v = Lanes.load(x + i, count: k)
+    let cdf = 0.5 * (1 + erf(v * 0.707_106_781_186_547_5))
+    let density = 0.398_942_280_401_432_7 * Activation.exp(-0.5 * v * v)
+    (Lanes.load(d + i, count: k) * Activation.multiplyAdd(v, density, cdf)).store(to: d + i, count: k)
   }
 
   /// Row i of the (T × T) scores becomes the softmax of columns 0…i; columns beyond are zeroed.

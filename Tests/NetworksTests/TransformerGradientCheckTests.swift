@@ -41,6 +41,13 @@ struct TransformerProblem: CustomTestStringConvertible, Sendable {
     TransformerProblem(batch: 2, steps: 4, width: 6, heads: 3, layers: 2, feedForward: 6,
                        classes: 3, vocabulary: 0, inputSize: 5, supervision: .everyPosition,
                        positions: 4),
+    // Longer passes (stream windows are tens of positions).
+    TransformerProblem(batch: 2, steps: 20, width: 4, heads: 2, layers: 1, feedForward: 4,
+                       classes: 3, vocabulary: 5, inputSize: 4, supervision: .everyPosition,
+                       positions: 20),
+    TransformerProblem(batch: 1, steps: 17, width: 6, heads: 3, layers: 2, feedForward: 3,
+                       classes: 2, vocabulary: 0, inputSize: 2, supervision: .lastPosition,
+                       positions: 18),
     // Eight-lane norm kernels with a ragged tail (D = 10 = 8 + 2), heads of 5.
     TransformerProblem(batch: 2, steps: 3, width: 10, heads: 2, layers: 1, feedForward: 12,
                        classes: 3, vocabulary: 5, inputSize: 10, supervision: .everyPosition,
