@@ -43,7 +43,7 @@ let package = Package(
     .target(name: "LinearAlgebra", dependencies: ["COpenBLAS"], swiftSettings: numericSettings),
     // Seeded, platform-independent random numbers; no dependencies.
     .target(name: "Randomness"),
-    // Embedding, Elman/GRU/LSTM cells, readout, loss, optimizers.
+    // Embedding, Elman/GRU/LSTM cells, the causal transformer, readout, loss, optimizers.
     .target(
       name: "Networks", dependencies: ["LinearAlgebra", "Randomness", "Specification"],
       swiftSettings: numericSettings),

@@ -20,7 +20,8 @@ extension Network {
   /// otherwise they are zero. Afterwards the workspace holds the softmax rows and final state.
   /// With `forBackward: false` (evaluation only) the GRU skips storing what only `backward`
   /// reads (7–30% off its forward pass at B = 512; for the LSTM skipping measured no gain); the
-  /// results are the same bit for bit, and `backward` may not follow.
+  /// results are the same bit for bit, and `backward` may not follow. A transformer has no state
+  /// to start from and ignores `initialState` (Network+Transformer.swift).
   @discardableResult
   public func forward(
     _ input: SequenceInput, targets: UnsafeBufferPointer<Int32>, batch: Int, steps: Int,
@@ -39,6 +40,9 @@ extension Network {
     ws.usedInitialState = initialState
     ws.keptForBackward = forBackward
     ws.targets.update(from: targets.baseAddress!, count: rows)
+    if shape.cell == .transformer {
+      return transformerForward(input, rows: rows, batch: batch, steps: steps, workspace: ws)
+    }
 
     return parameters.withUnsafeBufferPointer { buffer in
       let w = buffer.baseAddress!
@@ -83,6 +87,7 @@ extension Network {
       case .elman: Elman.forward(pass)
       case .gru: GRU.forward(pass)
       case .lstm: LSTM.forward(pass)
+      case .transformer: preconditionFailure("the transformer has its own pass")
       }
 
       let first = supervision == .everyPosition ? ws.hs + batch * h : ws.hs + steps * batch * h
@@ -101,6 +106,7 @@ extension Network {
   public func backward(workspace ws: Workspace, into gradient: inout [Float]) {
     precondition(gradient.count == layout.count, "gradient buffer has the wrong layout")
     precondition(ws.keptForBackward, "backward after a forward pass with forBackward: false")
+    if shape.cell == .transformer { return transformerBackward(workspace: ws, into: &gradient) }
     let batch = ws.batch, steps = ws.steps, e = shape.inputSize, h = shape.hidden
     let gw = shape.gateWidth, c = shape.classes
     let everyPosition = ws.supervision == .everyPosition
@@ -128,6 +134,7 @@ extension Network {
         case .elman: Elman.backward(pass)
         case .gru: GRU.backward(pass)
         case .lstm: LSTM.backward(pass)
+        case .transformer: preconditionFailure("the transformer has its own pass")
         }
         // Input side. Token inputs: dTokens (V, G·H) holds Σ of the dgx rows of each token
         // (the GRU sums them itself; the other cells' dgx rows are summed here), so

@@ -2,8 +2,9 @@ import Specification
 import Foundation
 import Randomness
 
-/// A recurrent network: token embedding → one recurrent layer → linear readout, with all its
-/// parameters in one flat Float32 buffer laid out by `ParameterLayout`.
+/// A recurrent network: token embedding → one recurrent layer → linear readout, or a causal
+/// transformer (Transformer.swift) with the same readout, with all its parameters in one flat
+/// Float32 buffer laid out by `ParameterLayout`.
 public struct Network: Sendable {
   public let shape: NetworkShape
   public let layout: ParameterLayout
@@ -21,15 +22,20 @@ public struct Network: Sendable {
   }
 
   /// PyTorch's initialisation, drawn from `seed`: the recurrent weights and biases and the readout
-  /// uniform in ±1/√H (`nn.GRU` and friends; `nn.Linear` with fan-in H), the embedding N(0, 1).
+  /// uniform in ±1/√H (`nn.GRU` and friends; `nn.Linear` with fan-in H), the embedding N(0, 1);
+  /// for the transformer see `transformerParameters`.
   public init(shape: NetworkShape, seed: UInt64) {
     let layout = ParameterLayout(shape)
     var parameters = [Float](repeating: 0, count: layout.count)
     var random = SeededGenerator(seed: seed, stream: "weights")
-    let bound = 1 / Float(shape.hidden).squareRoot()
-    for i in layout.embedding { parameters[i] = Float(random.nextGaussian()) }
-    for i in layout.inputWeights.lowerBound..<layout.headBias.upperBound {
-      parameters[i] = random.uniform(-bound, bound)
+    if layout.transformer != nil {
+      parameters = Self.transformerParameters(layout, random: &random)
+    } else {
+      let bound = 1 / Float(shape.hidden).squareRoot()
+      for i in layout.embedding { parameters[i] = Float(random.nextGaussian()) }
+      for i in layout.inputWeights.lowerBound..<layout.headBias.upperBound {
+        parameters[i] = random.uniform(-bound, bound)
+      }
     }
     self.shape = shape
     self.layout = layout

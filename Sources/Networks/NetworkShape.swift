@@ -1,6 +1,7 @@
 // Shape legend used throughout Networks:
 //   B batch, T time steps, V vocabulary, E embedding (input) size, H hidden size,
-//   G gate blocks of the cell (Elman 1, GRU 3, LSTM 4), C classes.
+//   G gate blocks of the cell (Elman 1, GRU 3, LSTM 4), C classes;
+//   transformer: D width (= H), N blocks, F MLP width, P positions.
 
 import Specification
 

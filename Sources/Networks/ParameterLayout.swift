@@ -6,6 +6,8 @@ import Specification
 /// Order and shapes (row-major, PyTorch's conventions):
 ///   embedding (V × E) · W_ih (G·H × E) · W_hh (G·H × H) · b_ih (G·H) · b_hh (G·H) ·
 ///   head W (C × H) · head b (C)
+/// The transformer's order is in TransformerLayout.swift; its embedding, input projection
+/// (`inputWeights`, `inputBias`) and head share these names, its recurrent ranges are empty.
 public struct ParameterLayout: Sendable, Hashable {
   public let shape: NetworkShape
   public let embedding: Range<Int>
@@ -15,6 +17,8 @@ public struct ParameterLayout: Sendable, Hashable {
   public let recurrentBias: Range<Int>
   public let headWeights: Range<Int>
   public let headBias: Range<Int>
+  /// The transformer's positions, blocks and final norm; nil for the recurrent cells.
+  public let transformer: TransformerLayout?
 
   public init(_ shape: NetworkShape) {
     self.shape = shape
@@ -24,6 +28,19 @@ public struct ParameterLayout: Sendable, Hashable {
       defer { offset += count }
       return offset..<(offset + count)
     }
+    if let sizes = shape.transformer {
+      let d = shape.hidden
+      embedding = next(shape.vocabulary * d)
+      inputWeights = next(shape.vocabulary > 0 ? 0 : d * shape.inputSize)
+      inputBias = next(shape.vocabulary > 0 ? 0 : d)
+      recurrentWeights = offset..<offset
+      recurrentBias = offset..<offset
+      transformer = TransformerLayout(sizes, width: d, positions: shape.positions, next: next)
+      headWeights = next(shape.classes * d)
+      headBias = next(shape.classes)
+      return
+    }
+    transformer = nil
     embedding = next(shape.vocabulary * shape.inputSize)
     inputWeights = next(gh * shape.inputSize)
     recurrentWeights = next(gh * shape.hidden)
@@ -39,6 +56,16 @@ public struct ParameterLayout: Sendable, Hashable {
   /// Every tensor with its PyTorch-style name and shape, in buffer order.
   public var tensors: [(name: String, range: Range<Int>, shape: [Int])] {
     let gh = shape.gateWidth
+    if let transformer {
+      let d = shape.hidden
+      let input: [(name: String, range: Range<Int>, shape: [Int])] =
+        shape.vocabulary > 0
+        ? [("embedding", embedding, [shape.vocabulary, d])]
+        : [("W_in", inputWeights, [d, shape.inputSize]), ("b_in", inputBias, [d])]
+      return input + transformer.tensors + [
+        ("head_W", headWeights, [shape.classes, d]), ("head_b", headBias, [shape.classes]),
+      ]
+    }
     return [
       ("embedding", embedding, [shape.vocabulary, shape.inputSize]),
       ("W_ih", inputWeights, [gh, shape.inputSize]),

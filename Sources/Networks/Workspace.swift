@@ -25,6 +25,8 @@
 //   dgh    (T, B, G·H)  GRU only: ∂loss/∂(W_hh h_{t−1} + b_hh), for dh_{t−1} and the W_hh gradient
 //   dh, dhPrev, dc, dcPrev  (B, H)  running state gradients
 //   dx     (T, B, E)    ∂loss/∂x (dense inputs)
+// A transformer uses x, dx, hs (its final norm's output from row B on), the readout buffers,
+// dhOut and tokens/targets here; its own buffers are `transformer` (TransformerWorkspace.swift).
 
 import Specification
 
@@ -59,6 +61,8 @@ public final class Workspace {
   let dc: UnsafeMutablePointer<Float>
   let dcPrev: UnsafeMutablePointer<Float>
   let dx: UnsafeMutablePointer<Float>
+  /// The transformer's buffers; nil for the recurrent cells.
+  let transformer: TransformerScratch?
   /// Tokens (T, B) of the last forward pass, for the embedding gradient.
   let tokens: UnsafeMutablePointer<Int32>
   /// Targets of the last forward pass: (T, B) for every-position supervision, (B) otherwise.
@@ -79,6 +83,8 @@ public final class Workspace {
 
   public init(shape: NetworkShape, capacity: Int, maxSteps: Int) {
     precondition(capacity > 0 && maxSteps > 0, "a workspace needs room for one step of one row")
+    precondition(shape.transformer == nil || maxSteps <= shape.positions,
+                 "\(maxSteps) steps, but the transformer has \(shape.positions) positions")
     self.shape = shape
     self.capacity = capacity
     self.maxSteps = maxSteps
@@ -120,7 +126,10 @@ public final class Workspace {
     dcPrev = buffer(isLSTM ? b * h : 0)
     dx = buffer(t * b * e)
     allocations = owned
-    byteCount = bytes
+    transformer = shape.transformer.map {
+      TransformerScratch(sizes: $0, width: h, capacity: b, positions: t)
+    }
+    byteCount = bytes + (transformer?.byteCount ?? 0)
     tokens = .allocate(capacity: t * b)
     tokens.initialize(repeating: 0, count: t * b)
     targets = .allocate(capacity: t * b)
@@ -143,7 +152,10 @@ public final class Workspace {
     let dense = 2 * t * b * e
     let floats = dense + 2 * v * gw + 2 * t * b * gw + (t + 1) * b * h + 3 * t * b * c + t * b * h
       + 2 * b * h + 3 * gw + gru + lstm
-    return 4 * floats + 8 * t * b
+    let attention = shape.transformer.map {
+      TransformerScratch.floats(sizes: $0, width: h, capacity: b, positions: t)
+    } ?? 0
+    return 4 * (floats + attention) + 8 * t * b
   }
 
   // MARK: Reading results of the last forward pass

@@ -106,6 +106,9 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Equatable {
   case missingModel = "E061"
   case missingPhase = "E062"
   case frozenStreamWithoutStreams = "E063"
+  // The model.
+  case optionNotForCell = "E064"
+  case headsDoNotDivideWidth = "E065"
   // Warnings.
   case unusedSet = "W001"
   case setNeitherTrainedNorProbed = "W002"
@@ -181,6 +184,8 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Equatable {
     case .criterionWithoutStreams: return "`until criterion` in a phase with no stream"
     case .frozenStreamNotInTrials: return "a frozen phase in `context stream` not counted in `trials`"
     case .frozenStreamWithoutStreams: return "a frozen phase in `context stream` with no stream to present"
+    case .optionNotForCell: return "a model option of another kind of network (`embedding` of a transformer, `heads` of a GRU)"
+    case .headsDoNotDivideWidth: return "a transformer whose width is not divisible by its number of heads"
     case .missingWorld: return "no `world` directive"
     case .missingModel: return "no `model` directive"
     case .missingPhase: return "no `phase`"

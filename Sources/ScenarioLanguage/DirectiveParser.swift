@@ -295,23 +295,29 @@ struct DirectiveParser {
     var cursor = ArgumentCursor(statement)
     guard
       let cell = cursor.keyword(
-        CellKind.self, expected: "a cell kind (elman, gru or lstm)", unknown: .unknownCellKind,
-        noun: "cell kind", listing: "the cells are elman, gru and lstm", &diagnostics)
+        CellKind.self, expected: "a cell kind (elman, gru, lstm or transformer)",
+        unknown: .unknownCellKind, noun: "cell kind",
+        listing: "the cells are elman, gru, lstm and transformer", &diagnostics)
     else { return }
     guard let hidden = cursor.quantity("the hidden size", &diagnostics) else { return }
     cursor.finish(&diagnostics)
     var syntax = ModelSyntax(cell: cell, hidden: hidden, range: statement.range)
+    let options: [String: (WritableKeyPath<ModelSyntax, QuantitySyntax?>, String)] = [
+      "embedding": (\.embedding, "the embedding size"), "layers": (\.layers, "the number of layers"),
+      "heads": (\.heads, "the number of heads"), "ff": (\.feedForward, "the feed-forward width"),
+    ]
     for inner in statement.block?.statements ?? [] {
       noBlock(inner)
-      guard inner.name.text == "embedding" else {
+      guard let (path, what) = options[inner.name.text] else {
         unknown(inner, among: Directives.model, context: "model option")
         continue
       }
-      guard once(syntax.embedding?.range, inner) else { continue }
+      guard once(syntax[keyPath: path]?.range, inner) else { continue }
       var innerCursor = ArgumentCursor(inner)
-      guard let size = innerCursor.quantity("the embedding size", &diagnostics) else { continue }
+      guard let size = innerCursor.quantity(what, &diagnostics) else { continue }
       innerCursor.finish(&diagnostics)
-      syntax.embedding = size
+      syntax[keyPath: path] = size
+      syntax.optionRanges[inner.name.text] = inner.name.range
     }
     file.model = syntax
   }

@@ -16,8 +16,10 @@ public enum Limits {
   public static let sequenceLength = 1000
   /// Distinct input tokens (`lookup` vocab) and answer classes.
   public static let vocabulary = 100_000
-  /// Hidden and embedding sizes.
+  /// Hidden and embedding sizes (and a transformer's MLP width).
   public static let width = 16_384
+  /// Blocks of a transformer.
+  public static let layers = 64
   /// Examples in one batch.
   public static let batch = 10_000_000
   /// Steps (and trials) in one phase, and the `until criterion` cap.

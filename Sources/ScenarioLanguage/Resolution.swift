@@ -107,9 +107,16 @@ extension Scenario.SetExpression {
 
 extension Scenario.Model {
   func resolved(_ values: [String: Double]) -> ModelSpec {
-    ModelSpec(
-      cell: cell, hidden: wholeNumber(hidden.value(values)),
-      embedding: embedding.map { wholeNumber($0.value(values)) })
+    let width = wholeNumber(hidden.value(values))
+    let sizes = cell == .transformer
+      ? TransformerSizes(
+        layers: layers.map { wholeNumber($0.value(values)) } ?? TransformerSizes(width: width).layers,
+        heads: heads.map { wholeNumber($0.value(values)) } ?? TransformerSizes(width: width).heads,
+        feedForward: feedForward.map { wholeNumber($0.value(values)) }, width: width)
+      : nil
+    return ModelSpec(
+      cell: cell, hidden: width, embedding: embedding.map { wholeNumber($0.value(values)) },
+      transformer: sizes)
   }
 }
 

@@ -153,11 +153,21 @@ public struct Scenario: Sendable, Equatable {
     public var hidden: Quantity
     /// nil: the hidden size.
     public var embedding: Quantity?
+    /// The transformer's blocks, heads and MLP width; nil: the defaults of `TransformerSizes`.
+    public var layers: Quantity?
+    public var heads: Quantity?
+    public var feedForward: Quantity?
 
-    public init(cell: CellKind, hidden: Quantity, embedding: Quantity? = nil) {
+    public init(
+      cell: CellKind, hidden: Quantity, embedding: Quantity? = nil, layers: Quantity? = nil,
+      heads: Quantity? = nil, feedForward: Quantity? = nil
+    ) {
       self.cell = cell
       self.hidden = hidden
       self.embedding = embedding
+      self.layers = layers
+      self.heads = heads
+      self.feedForward = feedForward
     }
   }
 

@@ -119,6 +119,12 @@ struct ModelSyntax: Sendable, Equatable {
   var cell: CellKind
   var hidden: QuantitySyntax?
   var embedding: QuantitySyntax?
+  /// The transformer's `layers`, `heads` and `ff`.
+  var layers: QuantitySyntax?
+  var heads: QuantitySyntax?
+  var feedForward: QuantitySyntax?
+  /// Each option's statement name, for diagnostics about the option.
+  var optionRanges: [String: SourceRange] = [:]
   var range: SourceRange
 }
 

@@ -91,6 +91,7 @@ extension Validator {
   // MARK: - Checks that combine several numbers
 
   private mutating func checkCombinations(_ values: [String: Double], _ seen: inout Set<String>) {
+    checkModel(values, &seen)
     guard let worldSpec = world, let worldSyntax = syntax.world else { return }
     let resolvedWorld = worldSpec.resolved(values)
     if !checkWorld(resolvedWorld, worldSyntax, values, &seen) { return }
@@ -114,6 +115,23 @@ extension Validator {
       analysis.define(name, value)
     }
     checkSchedule(values, &seen)
+  }
+
+  /// A transformer's heads split its width D into equal parts.
+  private mutating func checkModel(_ values: [String: Double], _ seen: inout Set<String>) {
+    guard let model, model.cell == .transformer, let entry = syntax.model else { return }
+    let width = Int(model.hidden.value(values))
+    let heads = model.heads.map { Int($0.value(values)) } ?? TransformerSizes(width: width).heads
+    guard width % heads != 0 else { return }
+    let divisors = (1...min(width, 64)).filter { width % $0 == 0 }.map(String.init)
+    report(
+      Diagnostic(
+        .headsDoNotDivideWidth,
+        "a transformer of width \(width) cannot be split into \(heads) heads",
+        at: entry.heads?.range ?? entry.hidden?.range ?? entry.range,
+        notes: (entry.heads == nil ? ["the default is \(heads) heads"] : []) + pointNote(values),
+        help: "the number of heads must divide the width: \(divisors.joined(separator: ", ")) heads divide \(width)"),
+      &seen)
   }
 
   private func pointNote(_ values: [String: Double]) -> [String] {

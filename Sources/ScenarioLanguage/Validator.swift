@@ -500,8 +500,34 @@ struct Validator {
     guard let entry = syntax.model else { return }
     let hidden = number(entry.hidden, .count("the hidden size", minimum: 1, maximum: Limits.width))
     let embedding = number(entry.embedding, .count("the embedding size", minimum: 1, maximum: Limits.width))
-    guard let hidden, entry.embedding == nil || embedding != nil else { return }
-    model = Scenario.Model(cell: entry.cell, hidden: hidden, embedding: embedding)
+    let layers = number(entry.layers, .count("the number of layers", minimum: 1, maximum: Limits.layers))
+    let heads = number(entry.heads, .count("the number of heads", minimum: 1, maximum: Limits.width))
+    let feedForward = number(
+      entry.feedForward, .count("the feed-forward width", minimum: 1, maximum: Limits.width))
+    // Options of the other kind of network.
+    var misplaced = false
+    func notFor(_ option: QuantitySyntax?, _ name: String, _ help: String) {
+      guard let option else { return }
+      misplaced = true
+      diagnostics.add(
+        .optionNotForCell, "'\(name)' does not apply to a \(entry.cell.rawValue) model",
+        at: entry.optionRanges[name] ?? option.range, help: help)
+    }
+    if entry.cell == .transformer {
+      notFor(entry.embedding, "embedding", "a transformer embeds its tokens into its width D")
+    } else {
+      let help = "'layers', 'heads' and 'ff' are a transformer's: 'model transformer 64 { heads 4 }'"
+      notFor(entry.layers, "layers", help)
+      notFor(entry.heads, "heads", help)
+      notFor(entry.feedForward, "ff", help)
+    }
+    guard let hidden, !misplaced, entry.embedding == nil || embedding != nil,
+      entry.layers == nil || layers != nil, entry.heads == nil || heads != nil,
+      entry.feedForward == nil || feedForward != nil
+    else { return }
+    model = Scenario.Model(
+      cell: entry.cell, hidden: hidden, embedding: embedding, layers: layers, heads: heads,
+      feedForward: feedForward)
   }
 
   private mutating func buildTraining() {

@@ -1,7 +1,8 @@
 // How much memory one run needs, estimated from the model, the world and the largest batch, so
 // that `taboo check` can refuse a scenario that would not fit before any run starts. Float32
 // throughout (4 bytes). Shapes: B batch, T time steps, E embedding, H hidden, G gate blocks
-// (Elman 1, GRU 3, LSTM 4), V input tokens, C classes.
+// (Elman 1, GRU 3, LSTM 4), V input tokens, C classes; a transformer's width D is H, with N
+// blocks of `heads` heads and MLP width F.
 
 import ScenarioLanguage
 import Specification
@@ -57,6 +58,26 @@ public struct MemoryEstimate: Sendable, Equatable {
     let positions =
       window == nil ? max(Double(batch), probeRows) * t : probeRows * t + Double(batch) * steps
     activationBytes = (positions * perPosition + (window == nil ? 1 : 2) * perWorkspace) * 4
+    if let sizes = shape.transformer {
+      // per (row, step), TransformerWorkspace.swift: the residual stream entering each of the N
+      // blocks and the final norm, per block the norms' outputs, q, k, v, the context, the
+      // stream after attention and the MLP (7D + 2F), the norms' statistics, the backward
+      // buffers (6D + F); besides the inputs, final outputs, readout, their gradients, tokens
+      // and targets (Workspace.swift), per row h_0 and two state gradients the cells use, and
+      // per workspace the (T × T) score gradient and the cells' unused buffers (a float each).
+      // The attention weights are N·heads·T per position of a pass of T steps: quadratic in T.
+      let n = Double(sizes.layers), heads = Double(sizes.heads), f = Double(sizes.feedForward)
+      let linear = 2 * e + 2 * h + 3 * c + 2 + (n + 1) * h + n * (7 * h + 2 * f) + 2 * (2 * n + 1)
+        + 6 * h + f
+      func pass(rows: Double, steps: Double) -> Double {
+        rows * steps * (linear + n * heads * steps) + rows * 3 * h + steps * steps + 32
+      }
+      let floats =
+        window == nil
+        ? pass(rows: max(Double(batch), probeRows), steps: t)
+        : pass(rows: probeRows, steps: t) + pass(rows: Double(batch), steps: steps)
+      activationBytes = floats * 4
+    }
     dataBytes = Double(items) * 2 * (t + t) * 4
   }
 

@@ -66,17 +66,20 @@ public struct SetDefinition: Sendable, Hashable, Codable {
   }
 }
 
-/// `model CELL HIDDEN { embedding E }`.
+/// `model CELL HIDDEN { embedding E }`, or `model transformer D { layers N; heads H; ff F }`.
 public struct ModelSpec: Sendable, Hashable, Codable {
   public var cell: CellKind
   public var hidden: Int
-  /// E (default: the hidden size).
+  /// E (default: the hidden size; always D for the transformer, which embeds tokens into D).
   public var embedding: Int
+  /// The transformer's sizes (nil for the recurrent cells, and then absent from the encoding).
+  public var transformer: TransformerSizes?
 
-  public init(cell: CellKind, hidden: Int, embedding: Int? = nil) {
+  public init(cell: CellKind, hidden: Int, embedding: Int? = nil, transformer: TransformerSizes? = nil) {
     self.cell = cell
     self.hidden = hidden
-    self.embedding = embedding ?? hidden
+    self.embedding = cell == .transformer ? hidden : embedding ?? hidden
+    self.transformer = cell == .transformer ? transformer ?? TransformerSizes(width: hidden) : nil
   }
 }
 
@@ -287,9 +290,19 @@ public struct RunSpec: Sendable, Hashable, Codable {
 extension NetworkShape {
   /// The network of a run: V = the item symbols, the start and password tokens and, in stream
   /// mode, one answer token per class (docs/design.md §5).
+  /// A transformer's position embedding covers the longest pass: one example (the start token
+  /// and the item, L + 1) or, in stream mode, a window of W examples each with its answer token.
   public init(model: ModelSpec, world: WorldSpec, context: ContextMode) {
+    let vocabulary = world.symbols + 2 + (context.window == nil ? 0 : world.classes)
+    if let sizes = model.transformer {
+      let example = world.sequenceLength + 1
+      self.init(
+        transformer: sizes, vocabulary: vocabulary, inputSize: model.hidden, hidden: model.hidden,
+        classes: world.classes, positions: context.window.map { $0 * (example + 1) } ?? example)
+      return
+    }
     self.init(
-      cell: model.cell, vocabulary: world.symbols + 2 + (context.window == nil ? 0 : world.classes),
+      cell: model.cell, vocabulary: vocabulary,
       inputSize: model.embedding, hidden: model.hidden, classes: world.classes)
   }
 }

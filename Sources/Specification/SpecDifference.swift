@@ -18,7 +18,10 @@ extension RunSpec {
       }
       return "the sets changed: \(old.sets.map(\.name).joined(separator: ", ")) → \(sets.map(\.name).joined(separator: ", "))"
     }
-    if let d = change("the model", old.model, model, { "\($0.cell.rawValue) \($0.hidden) (embedding \($0.embedding))" }) {
+    if let d = change("the model", old.model, model, { m in
+      m.transformer.map { "transformer \(m.hidden) (\($0.layers) layers, \($0.heads) heads, ff \($0.feedForward))" }
+        ?? "\(m.cell.rawValue) \(m.hidden) (embedding \(m.embedding))"
+    }) {
       return d
     }
     if let d = change("the context", old.context, context, { $0.window.map { "stream \($0)" } ?? "reset" }) { return d }

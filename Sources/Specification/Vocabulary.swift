@@ -2,7 +2,8 @@
 // each defined once, here, with its stable name (the raw value), which is also how the store
 // writes it.
 
-/// The recurrent cell of `model KIND HIDDEN`, with PyTorch's equations and gate order.
+/// The network of `model KIND HIDDEN`: a recurrent cell, with PyTorch's equations and gate order,
+/// or a causal transformer of width HIDDEN.
 public enum CellKind: String, Sendable, Hashable, Codable, CaseIterable {
   /// h' = tanh(W_ih x + b_ih + W_hh h + b_hh)
   case elman
@@ -10,14 +11,39 @@ public enum CellKind: String, Sendable, Hashable, Codable, CaseIterable {
   case gru
   /// rows [i; f; g; o]; c' = f ⊙ c + i ⊙ g; h' = o ⊙ tanh(c')
   case lstm
+  /// Causal pre-norm transformer (PyTorch's `nn.TransformerEncoderLayer`, `norm_first=True`, GELU):
+  /// per block x = x + attention(LayerNorm(x)); x = x + MLP(LayerNorm(x)); a final LayerNorm.
+  case transformer
 
-  /// G: the number of H-row gate blocks in W_ih and W_hh (1, 3, 4).
+  /// G: the number of H-row gate blocks in W_ih and W_hh (1, 3, 4; 0 for the transformer, which
+  /// has neither).
   public var gates: Int {
     switch self {
     case .elman: 1
     case .gru: 3
     case .lstm: 4
+    case .transformer: 0
     }
+  }
+
+  /// Whether the network carries a state from one step to the next (all but the transformer).
+  public var isRecurrent: Bool { self != .transformer }
+}
+
+/// The sizes of a transformer besides its width D (`NetworkShape.hidden`).
+public struct TransformerSizes: Sendable, Hashable, Codable {
+  /// N: the number of blocks.
+  public var layers: Int
+  /// The number of attention heads; it divides D.
+  public var heads: Int
+  /// F: the width of each block's MLP.
+  public var feedForward: Int
+
+  /// Defaults: two blocks, four heads, F = 4·D.
+  public init(layers: Int = 2, heads: Int = 4, feedForward: Int? = nil, width d: Int) {
+    self.layers = layers
+    self.heads = heads
+    self.feedForward = feedForward ?? 4 * d
   }
 }
 
@@ -185,21 +211,58 @@ public struct NetworkShape: Sendable, Hashable, Codable {
   public var hidden: Int
   /// C
   public var classes: Int
+  /// Transformer only (nil for the recurrent cells): blocks, heads and MLP width.
+  public var transformer: TransformerSizes?
+  /// P: transformer only, the rows of the position embedding, the longest sequence it reads.
+  public var positions: Int
 
+  /// A recurrent network.
   public init(cell: CellKind, vocabulary: Int, inputSize: Int, hidden: Int, classes: Int) {
     precondition(vocabulary >= 0 && inputSize > 0 && hidden > 0 && classes > 1, "invalid network shape")
+    precondition(cell.isRecurrent, "a transformer needs its sizes: init(transformer:…)")
     self.cell = cell
     self.vocabulary = vocabulary
     self.inputSize = inputSize
     self.hidden = hidden
     self.classes = classes
+    transformer = nil
+    positions = 0
+  }
+
+  /// A transformer of width D = `hidden`. Token inputs (V > 0) are embedded straight into D
+  /// (so E = D); dense inputs of size E are projected to D by a linear layer.
+  public init(
+    transformer sizes: TransformerSizes, vocabulary: Int, inputSize: Int, hidden: Int, classes: Int,
+    positions: Int
+  ) {
+    precondition(vocabulary >= 0 && inputSize > 0 && hidden > 0 && classes > 1, "invalid network shape")
+    precondition(vocabulary == 0 || inputSize == hidden, "a transformer embeds tokens into D (E = D)")
+    precondition(sizes.layers > 0 && sizes.heads > 0 && sizes.feedForward > 0 && positions > 0,
+                 "invalid transformer sizes")
+    precondition(hidden % sizes.heads == 0, "D = \(hidden) is not divisible by \(sizes.heads) heads")
+    cell = .transformer
+    self.vocabulary = vocabulary
+    self.inputSize = inputSize
+    self.hidden = hidden
+    self.classes = classes
+    transformer = sizes
+    self.positions = positions
   }
 
   /// G·H: the width of the packed gate pre-activations.
   public var gateWidth: Int { cell.gates * hidden }
 
-  /// Parameters: embedding V×E, W_ih G·H×E, W_hh G·H×H, two G·H biases, readout C×H + C.
+  /// Parameters: embedding V×E, W_ih G·H×E, W_hh G·H×H, two G·H biases, readout C×H + C. For the
+  /// transformer: embedding V×D or input projection D×E + D, positions P×D, per block
+  /// 4D (norms) + 3D×D + 3D (in-projection) + D×D + D (out-projection) + F×D + F + D×F + D (MLP),
+  /// the final norm 2D, readout C×D + C.
   public var parameterCount: Int {
-    vocabulary * inputSize + gateWidth * (inputSize + hidden) + 2 * gateWidth + classes * hidden + classes
+    if let t = transformer {
+      let d = hidden, f = t.feedForward
+      let input = vocabulary > 0 ? vocabulary * d : d * inputSize + d
+      let block = 4 * d + 3 * d * d + 3 * d + d * d + d + f * d + f + d * f + d
+      return input + positions * d + t.layers * block + 2 * d + classes * d + classes
+    }
+    return vocabulary * inputSize + gateWidth * (inputSize + hidden) + 2 * gateWidth + classes * hidden + classes
   }
 }

@@ -183,7 +183,9 @@ struct ExplainCommand: Command {
     let model = scenario.model
     var lines = [
       "world      \(worldText)",
-      "model      \(model.cell.rawValue), hidden \(model.hidden), embedding \(model.embedding)",
+      "model      " + (model.transformer.map {
+        "transformer, width \(model.hidden), \($0.layers) layers, \($0.heads) heads, ff \($0.feedForward)"
+      } ?? "\(model.cell.rawValue), hidden \(model.hidden), embedding \(model.embedding)"),
       "training   \(training(scenario.training))",
     ]
     switch scenario.context {

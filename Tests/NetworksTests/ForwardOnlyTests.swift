@@ -7,7 +7,7 @@ import Testing
 struct ForwardOnlyTests {
   /// H = 20 leaves a ragged tail after the full vector blocks.
   @Test("forBackward: false gives the same loss, logits, probabilities and final state, bit for bit",
-        arguments: CellKind.allCases, [false, true])
+        arguments: CellKind.allCases.filter(\.isRecurrent), [false, true])
   func sameResults(cell: CellKind, initialState: Bool) {
     let shape = NetworkShape(cell: cell, vocabulary: 7, inputSize: 8, hidden: 20, classes: 5)
     let network = Network(shape: shape, seed: 3)

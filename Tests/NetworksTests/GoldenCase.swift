@@ -34,6 +34,7 @@ struct GoldenCase {
     let json = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
     func ints(_ key: String, in d: [String: Any]) -> [Int] { (d[key] as! [NSNumber]).map(\.intValue) }
     func doubles(_ v: Any?) -> [Double] { (v as! [NSNumber]).map(\.doubleValue) }
+    func ints(_ key: String, _ d: [String: Any]) -> Int { (d[key] as! NSNumber).intValue }
 
     self.name = name
     let cell = CellKind(rawValue: json["cell"] as! String)!
@@ -42,7 +43,15 @@ struct GoldenCase {
     let c = (json["classes"] as! NSNumber).intValue
     batch = (json["batch"] as! NSNumber).intValue
     steps = (json["steps"] as! NSNumber).intValue
-    shape = NetworkShape(cell: cell, vocabulary: vocab, inputSize: e, hidden: h, classes: c)
+    if cell == .transformer {
+      let sizes = TransformerSizes(
+        layers: ints("layers", json), heads: ints("heads", json), feedForward: ints("ff", json),
+        width: h)
+      shape = NetworkShape(transformer: sizes, vocabulary: vocab, inputSize: e, hidden: h,
+                           classes: c, positions: ints("positions", json))
+    } else {
+      shape = NetworkShape(cell: cell, vocabulary: vocab, inputSize: e, hidden: h, classes: c)
+    }
     let layout = ParameterLayout(shape)
 
     let params = json["params"] as! [String: Any]
@@ -84,9 +93,13 @@ struct GoldenCase {
     expectedLoss = (exp["loss"] as! NSNumber).doubleValue
     let adam = json["adam_step"] as! [String: Any]
     adamLearningRate = (adam["lr"] as! NSNumber).floatValue
-    adamAfter = [
-      "W_hh": doubles(adam["W_hh_after"]), "head_W": doubles(adam["head_W_after"]),
-    ]
+    // Every tensor the file holds after the step (`W_hh` and `head_W` for the cells, all of them
+    // for the transformer).
+    var after: [String: [Double]] = [:]
+    for (key, value) in adam where key.hasSuffix("_after") {
+      after[String(key.dropLast("_after".count))] = doubles(value)
+    }
+    adamAfter = after
   }
 
   var network: Network { Network(shape: shape, parameters: parameters) }

@@ -23,6 +23,16 @@ struct StepBenchmark {
   /// figure is an effective rate and may exceed what the sgemm calls themselves achieve.
   /// benchmarks/batch.sh mirrors this formula.
   static func matrixFlops(cell: CellKind, hidden h: Int, batch b: Int) -> Double {
+    if let sizes = shape(cell: cell, hidden: h).transformer {
+      // Per block: the in-, out- and MLP projections (2·R·(3D² + D² + 2DF)) and the attention
+      // products (scores and context, 2·B·T²·D each, as a dense T × T product); backward twice
+      // the projections (weight gradients and ∂inputs) and four attention products. The readout
+      // 2RDC forward, twice that backward.
+      let t = Double(steps), d = Double(h), c = Double(classes), f = Double(sizes.feedForward)
+      let rows = t * Double(b), attention = 2 * Double(b) * t * t * d
+      let projections = 2 * rows * (3 * d * d + d * d + 2 * d * f)
+      return Double(sizes.layers) * (3 * projections + 6 * attention) + 3 * 2 * rows * d * c
+    }
     let t = Double(steps), e = Double(embedding), c = Double(classes)
     let gh = Double(cell.gates * h), hh = Double(h), bb = Double(b)
     let rows = t * bb, recurrentRows = (t - 1) * bb  // h_0 = 0: no W_hh h_0 product
@@ -68,10 +78,21 @@ struct StepBenchmark {
     }
   }
 
+  /// The benchmarked network: E = 32 for the cells; the transformer embeds into its width D = H
+  /// (2 blocks, 4 heads, F = 4D, positions T).
+  static func shape(cell: CellKind, hidden: Int) -> NetworkShape {
+    if cell == .transformer {
+      return NetworkShape(
+        transformer: TransformerSizes(width: hidden), vocabulary: vocabulary, inputSize: hidden,
+        hidden: hidden, classes: classes, positions: steps)
+    }
+    return NetworkShape(cell: cell, vocabulary: vocabulary, inputSize: embedding, hidden: hidden,
+                        classes: classes)
+  }
+
   /// Median seconds per training step.
   func time(cell: CellKind, hidden: Int, batch: Int) -> Double {
-    let shape = NetworkShape(cell: cell, vocabulary: Self.vocabulary, inputSize: Self.embedding,
-                             hidden: hidden, classes: Self.classes)
+    let shape = Self.shape(cell: cell, hidden: hidden)
     var network = Network(shape: shape, seed: 1)
     var random = SeededGenerator(seed: 2, stream: "bench")
     let tokens = (0..<(Self.steps * batch)).map { _ in Int32(random.nextInt(below: Self.vocabulary)) }
@@ -96,8 +117,7 @@ struct StepBenchmark {
   /// Median seconds per forward pass alone (as a probe evaluates), keeping what backward needs or
   /// not (`forBackward`).
   func forwardTime(cell: CellKind, hidden: Int, batch: Int, forBackward: Bool) -> Double {
-    let shape = NetworkShape(cell: cell, vocabulary: Self.vocabulary, inputSize: Self.embedding,
-                             hidden: hidden, classes: Self.classes)
+    let shape = Self.shape(cell: cell, hidden: hidden)
     let network = Network(shape: shape, seed: 1)
     var random = SeededGenerator(seed: 2, stream: "bench")
     let tokens = (0..<(Self.steps * batch)).map { _ in Int32(random.nextInt(below: Self.vocabulary)) }

@@ -1,6 +1,6 @@
 // taboo-bench: the speed harness. Not a test: it prints measurements for people to read.
 //
-//   swift run -c release taboo-bench step [--cells gru,lstm,elman] [--hidden 32,64,128]
+//   swift run -c release taboo-bench step [--cells gru,lstm,elman,transformer] [--hidden 32,64,128]
 //       [--batch 2,64,576] [--min-time 0.5] [--pytorch results.jsonl]
 //   swift run -c release taboo-bench forward [--cells …] [--hidden 64] [--batch 512]
 //

@@ -1,0 +1,85 @@
+// The transformer's scratch buffers, owned by a Workspace of that shape. Rows are time-major like
+// every other buffer: row r = t·B + b of a pass of B sequences over T positions, R = T·B rows.
+// Shapes (for capacity B and T positions, N blocks, D width, F MLP width, heads n):
+//   xs     (N+1, R, D)   the residual stream entering each block; xs[N] enters the final norm
+//   mid    (N, R, D)     the stream after a block's attention (the input of its second norm)
+//   mean, rstd (2N+1, R) each norm's row mean and 1/√(variance + 1e-5): norm1 of block L at
+//                        2L, norm2 at 2L+1, the final norm at 2N
+//   y1, y2 (N, R, D)     the outputs of norm1 and norm2
+//   qkv    (N, R, 3D)    the in-projection [q | k | v] of y1 (head h: columns h·D/n ..< (h+1)·D/n
+//                        of each block)
+//   probs  (N, B, n, T, T) the causal attention weights (zero above the diagonal)
+//   context (N, R, D)    the heads' weighted values, side by side, before the out-projection
+//   h1, gelu (N, R, F)   the first MLP layer before and after GELU
+//   dStream, dNorm, dContext (R, D), dQKV (R, 3D), dHidden (R, F), dScores (T, T): backward
+// The final norm's output is the workspace's `hs` from row B on (h_1 … h_T of the cells), so
+// the readout, `finalHidden` and the readout gradient `dhOut` are shared with the cells.
+
+import Specification
+
+final class TransformerScratch {
+  let xs: UnsafeMutablePointer<Float>
+  let mid: UnsafeMutablePointer<Float>
+  let mean: UnsafeMutablePointer<Float>
+  let rstd: UnsafeMutablePointer<Float>
+  let y1: UnsafeMutablePointer<Float>
+  let y2: UnsafeMutablePointer<Float>
+  let qkv: UnsafeMutablePointer<Float>
+  let probs: UnsafeMutablePointer<Float>
+  let context: UnsafeMutablePointer<Float>
+  let h1: UnsafeMutablePointer<Float>
+  let gelu: UnsafeMutablePointer<Float>
+  let dStream: UnsafeMutablePointer<Float>
+  let dNorm: UnsafeMutablePointer<Float>
+  let dContext: UnsafeMutablePointer<Float>
+  let dQKV: UnsafeMutablePointer<Float>
+  let dHidden: UnsafeMutablePointer<Float>
+  let dScores: UnsafeMutablePointer<Float>
+  private var allocations: [UnsafeMutablePointer<Float>] = []
+  /// Bytes of the buffers above.
+  let byteCount: Int
+
+  init(sizes: TransformerSizes, width d: Int, capacity b: Int, positions t: Int) {
+    let n = sizes.layers, f = sizes.feedForward, r = b * t
+    var owned: [UnsafeMutablePointer<Float>] = []
+    var bytes = 0
+    func buffer(_ count: Int) -> UnsafeMutablePointer<Float> {
+      let p = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
+      p.initialize(repeating: 0, count: max(count, 1))
+      owned.append(p)
+      bytes += 4 * max(count, 1)
+      return p
+    }
+    xs = buffer((n + 1) * r * d)
+    mid = buffer(n * r * d)
+    mean = buffer((2 * n + 1) * r)
+    rstd = buffer((2 * n + 1) * r)
+    y1 = buffer(n * r * d)
+    y2 = buffer(n * r * d)
+    qkv = buffer(n * r * 3 * d)
+    probs = buffer(n * b * sizes.heads * t * t)
+    context = buffer(n * r * d)
+    h1 = buffer(n * r * f)
+    gelu = buffer(n * r * f)
+    dStream = buffer(r * d)
+    dNorm = buffer(r * d)
+    dContext = buffer(r * d)
+    dQKV = buffer(r * 3 * d)
+    dHidden = buffer(r * f)
+    dScores = buffer(t * t)
+    allocations = owned
+    byteCount = bytes
+  }
+
+  /// Floats of the buffers for these sizes (what `init` allocates, but for the 1-float minimum
+  /// of an empty buffer): for the memory estimate.
+  static func floats(sizes: TransformerSizes, width d: Int, capacity b: Int, positions t: Int) -> Int {
+    let n = sizes.layers, f = sizes.feedForward, r = b * t
+    return (n + 1) * r * d + n * r * (4 * d + 3 * d + 2 * f) + 2 * (2 * n + 1) * r
+      + n * b * sizes.heads * t * t + r * (3 * d + 3 * d + f) + t * t
+  }
+
+  deinit {
+    for p in allocations { p.deallocate() }
+  }
+}

@@ -1,0 +1,144 @@
+import Networks
+import Randomness
+import Specification
+import Testing
+
+/// A small transformer of D = 16 (4 heads, 2 blocks, F = 64) over 7 positions of 7 tokens.
+let smallTransformer = NetworkShape(
+  transformer: TransformerSizes(width: 16), vocabulary: 7, inputSize: 16, hidden: 16, classes: 5,
+  positions: 7)
+
+/// Data drawn from `seed`: 12 sequences of 7 tokens, each position's target its token mod 5.
+func transformerData(seed: UInt64) -> (tokens: [Int32], targets: [Int32]) {
+  var random = SeededGenerator(seed: seed, stream: "data")
+  let tokens = (0..<84).map { _ in Int32(random.nextInt(below: 7)) }
+  return (tokens, tokens.map { Int32($0 % 5) })
+}
+
+func transformerLoss(_ network: Network, seed: UInt64) -> Float {
+  let (tokens, targets) = transformerData(seed: seed)
+  let ws = Workspace(shape: network.shape, capacity: 12, maxSteps: 7)
+  return tokens.withUnsafeBufferPointer { t in
+    targets.withUnsafeBufferPointer { y in
+      network.forward(.tokens(t), targets: y, batch: 12, steps: 7, supervision: .everyPosition,
+                      workspace: ws)
+    }
+  }
+}
+
+/// `steps` Adam steps with clipping from `Network(seed:)`, on the data of `seed`.
+func trainTransformerBriefly(seed: UInt64, steps: Int = 60) -> [Float] {
+  var network = Network(shape: smallTransformer, seed: seed)
+  let (tokens, targets) = transformerData(seed: seed)
+  let ws = Workspace(shape: smallTransformer, capacity: 12, maxSteps: 7)
+  var gradient = network.zeroBuffer()
+  var adam = Optimizer(rule: .adam(), learningRate: 0.01, parameterCount: network.layout.count)
+  for _ in 0..<steps {
+    tokens.withUnsafeBufferPointer { t in
+      targets.withUnsafeBufferPointer { y in
+        _ = network.forward(.tokens(t), targets: y, batch: 12, steps: 7,
+                            supervision: .everyPosition, workspace: ws)
+      }
+    }
+    for i in gradient.indices { gradient[i] = 0 }
+    network.backward(workspace: ws, into: &gradient)
+    clipGradientNorm(&gradient, maxNorm: 1)
+    adam.update(&network.parameters, gradient: gradient)
+  }
+  return network.parameters
+}
+
+@Suite("Determinism: transformer")
+struct TransformerDeterminismTests {
+  @Test("same seed, bit-identical parameters after training; another seed differs")
+  func sameSeedSameBits() {
+    let a = trainTransformerBriefly(seed: 1)
+    let b = trainTransformerBriefly(seed: 1)
+    let c = trainTransformerBriefly(seed: 2)
+    #expect(a.map(\.bitPattern) == b.map(\.bitPattern))
+    #expect(a != c)
+  }
+
+  @Test("training reduces the loss")
+  func learns() {
+    let before = Network(shape: smallTransformer, seed: 3)
+    let after = Network(shape: smallTransformer, parameters: trainTransformerBriefly(seed: 3, steps: 150))
+    #expect(transformerLoss(after, seed: 3) < 0.5 * transformerLoss(before, seed: 3))
+  }
+
+  @Test("a pass reads nothing of an earlier one: initialState and leftovers change no bit")
+  func noCarriedState() {
+    let network = Network(shape: smallTransformer, seed: 5)
+    let (tokens, targets) = transformerData(seed: 5)
+    let fresh = Workspace(shape: smallTransformer, capacity: 12, maxSteps: 7)
+    let used = Workspace(shape: smallTransformer, capacity: 12, maxSteps: 7)
+    func run(_ ws: Workspace, initialState: Bool) -> [UInt32] {
+      tokens.withUnsafeBufferPointer { t in
+        targets.withUnsafeBufferPointer { y in
+          _ = network.forward(.tokens(t), targets: y, batch: 12, steps: 7,
+                              supervision: .everyPosition, initialState: initialState, workspace: ws)
+        }
+      }
+      return ws.logits.map(\.bitPattern)
+    }
+    let reference = run(fresh, initialState: false)
+    // Another pass first, then garbage where a recurrent cell would read h_0.
+    let other = Network(shape: smallTransformer, seed: 6)
+    tokens.withUnsafeBufferPointer { t in
+      targets.withUnsafeBufferPointer { y in
+        _ = other.forward(.tokens(t), targets: y, batch: 12, steps: 7,
+                          supervision: .everyPosition, workspace: used)
+      }
+    }
+    used.initialHidden.update(repeating: 3, count: 12 * 16)
+    #expect(run(used, initialState: true) == reference)
+  }
+
+  @Test("causal: a later token changes no earlier position's output")
+  func causal() {
+    let network = Network(shape: smallTransformer, seed: 8)
+    var (tokens, targets) = transformerData(seed: 8)
+    func logits() -> [Float] {
+      let ws = Workspace(shape: smallTransformer, capacity: 12, maxSteps: 7)
+      tokens.withUnsafeBufferPointer { t in
+        targets.withUnsafeBufferPointer { y in
+          _ = network.forward(.tokens(t), targets: y, batch: 12, steps: 7,
+                              supervision: .everyPosition, workspace: ws)
+        }
+      }
+      return Array(ws.logits)
+    }
+    let before = logits()
+    // Position 4 of sequence 0 (time-major: row 4·12).
+    tokens[4 * 12] = (tokens[4 * 12] + 1) % 7
+    let after = logits()
+    let c = 5, rowsBefore = 4 * 12
+    #expect(Array(before[0..<(rowsBefore * c)]) == Array(after[0..<(rowsBefore * c)]))
+    #expect(before[(rowsBefore * c)..<((rowsBefore + 1) * c)] != after[(rowsBefore * c)..<((rowsBefore + 1) * c)])
+  }
+
+  @Test("initialisation follows PyTorch's rules")
+  func initialisation() throws {
+    let network = Network(shape: smallTransformer, seed: 11)
+    let layout = network.layout, p = network.parameters
+    let t = try #require(layout.transformer)
+    #expect(p[layout.embedding].contains { abs($0) > 1 })  // N(0, 1)
+    #expect(p[t.position].contains { abs($0) > 1 })
+    let xavier = (6 / Float(16 + 48)).squareRoot()
+    for block in t.blocks {
+      #expect(p[block.norm1Weight].allSatisfy { $0 == 1 } && p[block.norm2Weight].allSatisfy { $0 == 1 })
+      #expect(p[block.norm1Bias].allSatisfy { $0 == 0 } && p[block.norm2Bias].allSatisfy { $0 == 0 })
+      #expect(p[block.inProjectionWeight].allSatisfy { abs($0) <= xavier })
+      #expect(p[block.inProjectionWeight].contains { abs($0) > 0.25 })  // wider than 1/√16
+      #expect(p[block.inProjectionBias].allSatisfy { $0 == 0 })
+      #expect(p[block.outProjectionBias].allSatisfy { $0 == 0 })
+      #expect(p[block.outProjectionWeight].allSatisfy { abs($0) <= 0.25 })
+      #expect(p[block.linear1Weight].allSatisfy { abs($0) <= 0.25 })
+      #expect(p[block.linear2Weight].allSatisfy { abs($0) <= 0.125 })  // 1/√64
+      #expect(p[block.linear2Bias].contains { $0 != 0 })
+    }
+    #expect(p[t.normWeight].allSatisfy { $0 == 1 })
+    #expect(p[layout.headWeights].allSatisfy { abs($0) <= 0.25 })
+    #expect(layout.count == smallTransformer.parameterCount)
+  }
+}
