@@ -134,6 +134,9 @@ struct ComparisonTests {
     #expect(results["U4"]?.verdict == .reproduced)     // the kick changes nothing: gap 0
     #expect(results["D1"]?.verdict == .reproduced)     // truth drills at k ≤ 8: 0.7
     #expect(results["U2"]?.measured.contains("k=64: 0.31") == true)
+    // The drill is named over all its sizes; U5 names the runs it read, those at k = 2.
+    #expect(results["U2"]?.drill?.hasPrefix("`drill`: taboo on k = 1, 2, 4, 16, 64 items without password") == true)
+    #expect(results["U5"]?.drill?.hasPrefix("`drill`: taboo on k = 2 items without password") == true)
   }
 
   /// pretrain → lock, then every `branches` entry as a phase from the lock: (name, role, streams,

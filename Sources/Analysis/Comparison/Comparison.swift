@@ -86,7 +86,8 @@ public enum Comparison {
     guard !groups.isEmpty else { return [empty()] }
     return groups.map { group in
       var result = evaluate(group)
-      result.drill = group[0].summary
+      // A claim that reads only some of the drill's runs (U5 at k = 2) names those itself.
+      result.drill = result.drill ?? DrillObservation.summary(of: group)
       result.drillLabel = group[0].label
       return result
     }
@@ -242,7 +243,7 @@ public enum Comparison {
         measured: "acc_taboo of the drilled set, no password, at the end of \(describePhases(drills)) "
           + "(k = \(ks)): median \(format(aggregate.median)) [\(format(aggregate.q25))–\(format(aggregate.q75))] "
           + "over \(values.count) runs",
-        value: aggregate)
+        value: aggregate, drill: DrillObservation.summary(of: drills))
     }
   }
 

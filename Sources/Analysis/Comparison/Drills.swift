@@ -59,22 +59,43 @@ public struct DrillObservation: Sendable, Hashable {
   public var changing: Int?
 
   /// One line saying which drill this is: its target, its size, its branch and what it changes.
-  public var summary: String {
+  public var summary: String { Self.summary(of: [self]) }
+
+  /// The same line for the runs of one drill (one label), over all their sizes k: the counts
+  /// are said when they hold in every run (`every drilled answer differs from the truth`), or
+  /// given as such when the drill has one run.
+  public static func summary(of drills: [DrillObservation]) -> String {
+    let first = drills[0]
+    let ks = Set(drills.compactMap(\.k)).sorted()
     var parts: [String] = []
-    switch kind {
+    switch first.kind {
     case .perturb:
-      parts.append(sigma.map { "perturb σ = \(formatNumber($0))" } ?? "a kick matched to a phase's displacement")
+      parts.append(first.sigma.map { "perturb σ = \(formatNumber($0))" } ?? "a kick matched to a phase's displacement")
     default:
-      parts.append("\(kind.rawValue) on k = \(k.map(String.init) ?? "?") items without password")
+      let sizes = ks.isEmpty ? "?" : ks.map(String.init).joined(separator: ", ")
+      parts.append("\(first.kind.rawValue) on k = \(sizes) items without password")
     }
-    if let parent { parts.append("from `\(parent)`") }
-    if let k, let notTruth, kind != .perturb {
-      parts.append(notTruth == k ? "every drilled answer differs from the truth" : "\(notTruth) of \(k) drilled answers differ from the truth")
+    if let parent = first.parent { parts.append("from `\(parent)`") }
+    guard first.kind != .perturb else { return "`\(first.label)`: " + parts.joined(separator: "; ") }
+    func counts(_ count: (DrillObservation) -> Int?, all: String, none: String, some: String) {
+      let known = drills.compactMap { d in d.k.flatMap { k in count(d).map { (k, $0) } } }
+      guard known.count == drills.count else { return }
+      if known.allSatisfy({ $0.1 == $0.0 }) {
+        parts.append(all)
+      } else if known.allSatisfy({ $0.1 == 0 }) {
+        parts.append(none)
+      } else if drills.count == 1 {
+        parts.append("\(known[0].1) of \(known[0].0) \(some)")
+      }
     }
-    if let k, let changing, kind != .perturb {
-      parts.append(changing == 0 ? "no drilled answer changes" : "\(changing) of \(k) drilled answers change")
+    // Whether a drilled answer differs from the truth says something only of a taboo drill.
+    if first.kind == .taboo {
+      counts(\.notTruth, all: "every drilled answer differs from the truth",
+             none: "no drilled answer differs from the truth", some: "drilled answers differ from the truth")
     }
-    return "`\(label)`: " + parts.joined(separator: "; ")
+    counts(\.changing, all: "every drilled answer changes", none: "no drilled answer changes",
+           some: "drilled answers change")
+    return "`\(first.label)`: " + parts.joined(separator: "; ")
   }
 }
 
