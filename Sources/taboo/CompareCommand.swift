@@ -83,21 +83,7 @@ struct CompareCommand: Command {
   }
 
   /// `prefix` then `text`'s words, wrapped at 100 columns under the end of `prefix`.
-  private func wrap(_ prefix: String, _ text: String, width: Int = 100) -> [String] {
-    let indent = String(repeating: " ", count: prefix.count)
-    var lines: [String] = []
-    var line = prefix
-    var empty = true
-    for word in text.split(separator: " ") {
-      if !empty && line.count + 1 + word.count > width {
-        lines.append(line)
-        line = indent + word
-      } else {
-        line += (empty ? "" : " ") + word
-      }
-      empty = false
-    }
-    lines.append(line)
-    return lines
+  private func wrap(_ prefix: String, _ text: String) -> [String] {
+    AnimalComparison.wrap(prefix, text, width: 100)
   }
 }

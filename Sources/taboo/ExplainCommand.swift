@@ -184,12 +184,17 @@ struct ExplainCommand: Command {
     var lines = [
       "world      \(worldText)",
       "model      " + (model.transformer.map {
-        "transformer, width \(model.hidden), \($0.layers) layers, \($0.heads) heads, ff \($0.feedForward)"
+        "transformer, width \(model.hidden), \($0.layers) layer\($0.layers == 1 ? "" : "s"), "
+          + "\($0.heads) head\($0.heads == 1 ? "" : "s"), ff \($0.feedForward)"
       } ?? "\(model.cell.rawValue), hidden \(model.hidden), embedding \(model.embedding)"),
       "training   \(training(scenario.training))",
     ]
     switch scenario.context {
-    case .reset: lines.append("context    reset: every example starts from a zero hidden state")
+    case .reset:
+      lines.append(
+        model.cell.isRecurrent
+          ? "context    reset: every example starts from a zero hidden state"
+          : "context    reset: every example is a sequence of its own, attending over its own tokens only")
     case .stream(let w):
       lines.append(
         "context    stream: \(lanesText(scenario.training.batch)) side by side, each example "

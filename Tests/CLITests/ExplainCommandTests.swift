@@ -105,6 +105,19 @@ struct ExplainCommandTests {
     #expect(output.stdout.isEmpty)
   }
 
+  @Test("a transformer: its sizes, and no hidden state to start from in reset mode")
+  func transformer() throws {
+    let files = try TemporaryDirectory()
+    defer { files.cleanUp() }
+    let path = try files.file(
+      "t.taboo", "world runsum 5 6\nmodel transformer 16 { layers 1; heads 2 }\nphase p for 1 steps { truth on all }\n")
+    let output = try Taboo.run(["explain", path])
+    #expect(output.status == 0, "\(output.stderr)")
+    #expect(output.stdout.contains("model      transformer, width 16, 1 layer, 2 heads, ff 64"))
+    #expect(output.stdout.contains("context    reset: every example is a sequence of its own, attending over its own tokens only"))
+    #expect(!output.stdout.contains("hidden state"))
+  }
+
   @Test func fileProblems() throws {
     let missing = try Taboo.run(["explain", "/nonexistent.taboo"])
     #expect(missing.status == 1)

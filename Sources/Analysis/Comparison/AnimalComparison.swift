@@ -228,8 +228,9 @@ public enum AnimalComparison {
     return seen.joined(separator: "/")
   }
 
-  /// `prefix` then `text`'s words, wrapped at `width` columns under the end of `prefix`.
-  static func wrap(_ prefix: String, _ text: String, width: Int = 100) -> [String] {
+  /// `prefix` then `text`'s words, wrapped at `width` columns under the end of `prefix` (both
+  /// comparisons' text).
+  public static func wrap(_ prefix: String, _ text: String, width: Int = 100) -> [String] {
     let indent = String(repeating: " ", count: prefix.count)
     var lines: [String] = []
     var line = prefix
