@@ -103,30 +103,36 @@ extension Network {
   /// Backpropagation through time of the last `forward` on `workspace`: adds ∂loss/∂parameters
   /// into `gradient` (same layout as `parameters`; zero it first for a fresh gradient). For dense
   /// inputs, ∂loss/∂x is left in `workspace.inputGradient`.
+  /// The readout's part of `backward`, shared by every network: dLogits (R, C) from the loss;
+  /// head_W += dLogitsᵀ · h; head_b += Σ rows; dhOut = dLogits · head_W, for the layers below.
+  func readoutBackward(
+    _ w: UnsafePointer<Float>, _ g: UnsafeMutablePointer<Float>, workspace ws: Workspace
+  ) {
+    let batch = ws.batch, steps = ws.steps, h = shape.hidden, c = shape.classes
+    let everyPosition = ws.supervision == .everyPosition
+    let rows = everyPosition ? steps * batch : batch
+    let first = everyPosition ? ws.hs + batch * h : ws.hs + steps * batch * h
+    let scale = ws.supervisedCount > 0 ? 1 / Float(ws.supervisedCount) : 0
+    Readout.lossGradient(probs: ws.probs, targets: ws.targets, rows: rows, classes: c,
+                         scale: scale, dLogits: ws.dLogits)
+    BLAS.gemm(.transposed, .none, m: c, n: h, k: rows, a: ws.dLogits, lda: c, b: first, ldb: h,
+              beta: 1, c: g + layout.headWeights.lowerBound, ldc: h)
+    Vector.addColumnSums(of: ws.dLogits, rows: rows, columns: c, into: g + layout.headBias.lowerBound)
+    BLAS.gemm(.none, .none, m: rows, n: h, k: c, a: ws.dLogits, lda: c,
+              b: w + layout.headWeights.lowerBound, ldb: h, beta: 0, c: ws.dhOut, ldc: h)
+  }
+
   public func backward(workspace ws: Workspace, into gradient: inout [Float]) {
     precondition(gradient.count == layout.count, "gradient buffer has the wrong layout")
     precondition(ws.keptForBackward, "backward after a forward pass with forBackward: false")
     if shape.cell == .transformer { return transformerBackward(workspace: ws, into: &gradient) }
     let batch = ws.batch, steps = ws.steps, e = shape.inputSize, h = shape.hidden
-    let gw = shape.gateWidth, c = shape.classes
-    let everyPosition = ws.supervision == .everyPosition
-    let rows = everyPosition ? steps * batch : batch
-    let first = everyPosition ? ws.hs + batch * h : ws.hs + steps * batch * h
+    let gw = shape.gateWidth
 
     parameters.withUnsafeBufferPointer { buffer in
       gradient.withUnsafeMutableBufferPointer { gradients in
         let w = buffer.baseAddress!, g = gradients.baseAddress!
-
-        // Readout: dLogits (R, C); head_W += dLogitsᵀ · h; head_b += Σ rows; dhOut = dLogits · head_W.
-        let scale = ws.supervisedCount > 0 ? 1 / Float(ws.supervisedCount) : 0
-        Readout.lossGradient(probs: ws.probs, targets: ws.targets, rows: rows, classes: c,
-                             scale: scale, dLogits: ws.dLogits)
-        BLAS.gemm(.transposed, .none, m: c, n: h, k: rows, a: ws.dLogits, lda: c, b: first, ldb: h,
-                  beta: 1, c: g + layout.headWeights.lowerBound, ldc: h)
-        Vector.addColumnSums(of: ws.dLogits, rows: rows, columns: c,
-                             into: g + layout.headBias.lowerBound)
-        BLAS.gemm(.none, .none, m: rows, n: h, k: c, a: ws.dLogits, lda: c,
-                  b: w + layout.headWeights.lowerBound, ldb: h, beta: 0, c: ws.dhOut, ldc: h)
+        readoutBackward(w, g, workspace: ws)
 
         // Through time: dgx (and dgh for the GRU) for every step.
         let pass = makePass(w, batch: batch, steps: steps, workspace: ws)

@@ -44,24 +44,13 @@ extension Network {
 
   /// The transformer's `backward`: the shared readout gradient, then the blocks.
   func transformerBackward(workspace ws: Workspace, into gradient: inout [Float]) {
-    let batch = ws.batch, steps = ws.steps, d = shape.hidden, c = shape.classes
     let everyPosition = ws.supervision == .everyPosition
-    let rows = everyPosition ? steps * batch : batch
-    let first = everyPosition ? ws.hs + batch * d : ws.hs + steps * batch * d
     parameters.withUnsafeBufferPointer { buffer in
       gradient.withUnsafeMutableBufferPointer { gradients in
         let w = buffer.baseAddress!, g = gradients.baseAddress!
-        // Readout: dLogits (R, C); head_W += dLogitsᵀ · y; head_b += Σ rows; dhOut = dLogits · head_W.
-        let scale = ws.supervisedCount > 0 ? 1 / Float(ws.supervisedCount) : 0
-        Readout.lossGradient(probs: ws.probs, targets: ws.targets, rows: rows, classes: c,
-                             scale: scale, dLogits: ws.dLogits)
-        BLAS.gemm(.transposed, .none, m: c, n: d, k: rows, a: ws.dLogits, lda: c, b: first, ldb: d,
-                  beta: 1, c: g + layout.headWeights.lowerBound, ldc: d)
-        Vector.addColumnSums(of: ws.dLogits, rows: rows, columns: c,
-                             into: g + layout.headBias.lowerBound)
-        BLAS.gemm(.none, .none, m: rows, n: d, k: c, a: ws.dLogits, lda: c,
-                  b: w + layout.headWeights.lowerBound, ldb: d, beta: 0, c: ws.dhOut, ldc: d)
-        Transformer.backward(w, g, layout: layout, batch: batch, steps: steps,
+        // The final LayerNorm's output y stands where the cells keep h.
+        readoutBackward(w, g, workspace: ws)
+        Transformer.backward(w, g, layout: layout, batch: ws.batch, steps: ws.steps,
                              everyPosition: everyPosition, workspace: ws)
       }
     }

@@ -61,11 +61,8 @@ struct CompareCommand: Command {
       lines.append("    source:    \(result.claim.source)")
     }
     lines.append("")
-    // A claim that several drills test names each drill.
-    let counts = Dictionary(grouping: results, by: \.claim.id).mapValues(\.count)
-    lines.append("Summary: " + results.map { result in
-      let label = counts[result.claim.id]! > 1 ? result.drillLabel.map { " (\($0))" } ?? "" : ""
-      return "\(result.claim.id)\(label) \(short(result.verdict))"
+    lines.append("Summary: " + zip(Comparison.names(results), results).map { name, result in
+      "\(name) \(short(result.verdict))"
     }.joined(separator: " · "))
     lines.append("")
     lines += AnimalComparison.text(

@@ -139,6 +139,16 @@ public enum Comparison {
     return results
   }
 
+  /// Each result's name in a summary: its claim's id, followed by its drill (`U4 (kick)`) where
+  /// several drills test the claim.
+  public static func names(_ results: [ClaimResult]) -> [String] {
+    let counts = Dictionary(grouping: results, by: \.claim.id).mapValues(\.count)
+    return results.map { result in
+      guard counts[result.claim.id]! > 1, let drill = result.drillLabel else { return result.claim.id }
+      return "\(result.claim.id) (\(drill))"
+    }
+  }
+
   static func notTested(_ id: String, _ why: String) -> ClaimResult {
     ClaimResult(claim: Claims.claim(id)!, verdict: .notTested(why), measured: "", value: nil)
   }

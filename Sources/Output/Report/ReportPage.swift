@@ -290,21 +290,17 @@ public enum ReportPage {
       return Section(id: id, title: section.title, body: body)
     }
     // A claim that several drills test names each drill, as `taboo compare` does.
-    let counts = Dictionary(grouping: section.results, by: \.claim.id).mapValues(\.count)
-    func label(_ result: ClaimResult) -> String {
-      guard counts[result.claim.id]! > 1, let drill = result.drillLabel else { return result.claim.id }
-      return "\(result.claim.id) (\(drill))"
-    }
+    let names = Comparison.names(section.results)
     body += "<p class=\"verdicts\">"
-      + section.results.map {
-        "<span class=\"claim-verdict\"><span class=\"claim-id\">\(HTML.escape(label($0)))</span> \(badge($0.verdict))</span>"
+      + zip(names, section.results).map {
+        "<span class=\"claim-verdict\"><span class=\"claim-id\">\(HTML.escape($0))</span> \(badge($1.verdict))</span>"
       }.joined(separator: " ") + "</p>\n"
     body += "<div class=\"table-wrap\"><table class=\"claims\">\n<caption>\(HTML.escape(section.title)): "
       + "every claim, its test and its verdict</caption>\n"
     body += "<thead><tr><th scope=\"col\">claim</th><th scope=\"col\">verdict</th>"
       + "<th scope=\"col\">measured on this batch</th><th scope=\"col\">reported evidence</th></tr></thead>\n<tbody>\n"
-    for result in section.results {
-      body += "<tr><td><strong>\(HTML.escape(label(result)))</strong> \(HTML.escape(result.claim.claim))"
+    for (name, result) in zip(names, section.results) {
+      body += "<tr><td><strong>\(HTML.escape(name))</strong> \(HTML.escape(result.claim.claim))"
         + (result.drill.map { "<div class=\"small\">drill: \(HTML.code($0))</div>" } ?? "")
         + "<div class=\"small\">test: \(HTML.escape(result.claim.test))</div></td>"
       body += "<td>\(badge(result.verdict))"
