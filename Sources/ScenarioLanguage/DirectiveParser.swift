@@ -606,9 +606,16 @@ struct DirectiveParser {
           guard let value = cursor.quantity("a probability such as 20%", &diagnostics) else { return }
           noise = value
         } else {
+          let words = (password == nil ? ["password"] : []) + (noise == nil ? ["noise"] : [])
+          let typed = cursor.current?.kind == .word ? cursor.current?.text : nil
+          if let typed, let token = cursor.current, ["password", "noise"].contains(typed), !words.contains(typed) {
+            diagnostics.add(.duplicateDirective, "'with \(typed)' is given twice in one stream", at: token.range,
+                            help: "keep one")
+            return
+          }
           cursor.expected(
-            password == nil && noise == nil ? "'password' or 'noise'" : password == nil ? "'password'" : "'noise'",
-            &diagnostics, help: usage)
+            words.map { "'\($0)'" }.joined(separator: " or "), &diagnostics,
+            help: typed.flatMap { Suggestions.didYouMean($0, among: words) } ?? usage)
           return
         }
       }
