@@ -102,6 +102,7 @@ public enum Switches {
     case .truth: return probe.accTruth
     case .taboo: return probe.accTaboo
     case .random, .randomAnswer: return nil
+    case .convention(let name): return probe.conventions.first { $0.name == name }?.acc
     }
   }
 

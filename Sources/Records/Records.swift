@@ -69,12 +69,11 @@ public enum PreviousTarget: Sendable, Hashable {
   }
 
   public init?(name: String) {
+    guard !name.isEmpty else { return nil }
     if name == "mixed" {
       self = .mixed
-    } else if let kind = TargetKind(rawValue: name) {
-      self = .target(kind)
     } else {
-      return nil
+      self = .target(TargetKind(stored: name))
     }
   }
 }
@@ -313,9 +312,19 @@ public struct ProbeRecord: Sendable, Hashable, Codable {
   public var target: TargetKind?
   public var accTarget: Double?
   public var loss: Double?
+  /// The same measures for each of the world's named extra conventions, in world order (empty
+  /// when it has none).
+  public var conventions: [ConventionScore]
+  /// `probe … { latent }`: how well each answer can be read linearly from the hidden state at
+  /// the answer position, on the set's held-out items (docs/design.md §6.9); empty when not
+  /// measured (with password, or without `latent`).
+  public var latent: [LatentScore]
   public init(phaseIndex: Int, step: Int, examples: Int, set: String, password: Bool,
               accTruth: Double, accTaboo: Double, pTruth: Double, pTaboo: Double,
-              target: TargetKind?, accTarget: Double?, loss: Double?) {
+              target: TargetKind?, accTarget: Double?, loss: Double?,
+              conventions: [ConventionScore] = [], latent: [LatentScore] = []) {
+    self.conventions = conventions
+    self.latent = latent
     self.phaseIndex = phaseIndex
     self.step = step
     self.examples = examples
@@ -328,6 +337,61 @@ public struct ProbeRecord: Sendable, Hashable, Codable {
     self.target = target
     self.accTarget = accTarget
     self.loss = loss
+  }
+}
+
+/// A probed set's agreement with one named extra convention (`convention NAME KIND`).
+public struct ConventionScore: Sendable, Hashable, Codable {
+  public var name: String
+  /// Share of items whose argmax answer is the convention's answer.
+  public var acc: Double
+  /// Mean softmax probability of the convention's answer.
+  public var p: Double
+  public init(name: String, acc: Double, p: Double) {
+    self.name = name
+    self.acc = acc
+    self.p = p
+  }
+}
+
+/// The held-out accuracy of a linear readout of one answer from the hidden state.
+public struct LatentScore: Sendable, Hashable, Codable {
+  /// "truth", "taboo", or a named convention.
+  public var answer: String
+  /// Share of the set's held-out items whose readout argmax is that answer; nil when the set
+  /// has no held-out item.
+  public var acc: Double?
+  public init(answer: String, acc: Double?) {
+    self.answer = answer
+    self.acc = acc
+  }
+}
+
+/// Where the weights are at one probe moment, relative to where the phase and its parent started
+/// (docs/design.md §6.10). Euclidean norms over the whole flat parameter vector.
+public struct GeometryRecord: Sendable, Hashable, Codable {
+  public var phaseIndex: Int
+  public var step: Int
+  public var examples: Int
+  /// ‖w − w₀‖, w₀ the weights at the phase's start: the norm of the phase's displacement so far.
+  public var fromPhaseStart: Double
+  /// ‖w − w_p‖, w_p the weights at the start of the parent phase; nil for the first phase.
+  public var fromParentStart: Double?
+  /// ‖d_p‖, d_p = w₀ − w_p the parent phase's whole displacement; nil for the first phase.
+  public var parentDisplacement: Double?
+  /// The fraction of the parent's displacement this phase has undone: −⟨w − w₀, d_p⟩ / ‖d_p‖²
+  /// (1: back at the parent's start, 0: no move along d_p); nil without a parent or when
+  /// ‖d_p‖ = 0.
+  public var undone: Double?
+  public init(phaseIndex: Int, step: Int, examples: Int, fromPhaseStart: Double,
+              fromParentStart: Double?, parentDisplacement: Double?, undone: Double?) {
+    self.phaseIndex = phaseIndex
+    self.step = step
+    self.examples = examples
+    self.fromPhaseStart = fromPhaseStart
+    self.fromParentStart = fromParentStart
+    self.parentDisplacement = parentDisplacement
+    self.undone = undone
   }
 }
 
@@ -385,9 +449,12 @@ public struct RunRecord: Sendable, Hashable, Codable {
   public var sets: [SetRecord]
   /// The trials of frozen phases in `context stream` mode, in (phase, trial, lane) order.
   public var trials: [TrialRecord]
+  /// The weights' geometry at each probe moment of a trained phase, in (phase, step) order.
+  public var geometry: [GeometryRecord]
   public init(key: RunKey, status: RunStatus, steps: Int, examples: Int, wallSeconds: Double,
               divergedStep: Int?, phases: [PhaseRecord], probes: [ProbeRecord],
-              sets: [SetRecord] = [], trials: [TrialRecord] = []) {
+              sets: [SetRecord] = [], trials: [TrialRecord] = [], geometry: [GeometryRecord] = []) {
+    self.geometry = geometry
     self.sets = sets
     self.trials = trials
     self.key = key

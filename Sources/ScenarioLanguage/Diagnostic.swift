@@ -109,6 +109,7 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Equatable {
   // The model.
   case optionNotForCell = "E064"
   case headsDoNotDivideWidth = "E065"
+  case unknownConventionName = "E066"
   // Warnings.
   case unusedSet = "W001"
   case setNeitherTrainedNorProbed = "W002"
@@ -186,6 +187,7 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Equatable {
     case .frozenStreamWithoutStreams: return "a frozen phase in `context stream` with no stream to present"
     case .optionNotForCell: return "a model option of another kind of network (`embedding` of a transformer, `heads` of a GRU)"
     case .headsDoNotDivideWidth: return "a transformer whose width is not divisible by its number of heads"
+    case .unknownConventionName: return "`wrong NAME` naming no convention of the world"
     case .missingWorld: return "no `world` directive"
     case .missingModel: return "no `model` directive"
     case .missingPhase: return "no `phase`"

@@ -162,12 +162,32 @@ struct DirectiveParser {
       cursor.finish(&diagnostics, help: "'password' takes no arguments")
       world.password = statement.name.range
     case "convention":
-      guard once(world.convention?.range, statement) else { return }
+      // `convention KIND …` is the world's taboo convention; `convention NAME KIND …` a named
+      // extra one: a word that is not a convention kind, followed by another word (the kind,
+      // checked below).
+      var name: NameSyntax? = nil
+      if let first = cursor.current, first.kind == .word, ConventionKind(rawValue: first.text) == nil,
+        let second = cursor.peek(1), second.kind == .word
+      {
+        name = NameSyntax(text: first.text, range: first.range)
+        _ = cursor.advance()
+      }
+      if let name {
+        if let earlier = world.conventions.first(where: { $0.name?.text == name.text }) {
+          diagnostics.add(
+            .duplicateDirective, "the convention '\(name.text)' is defined twice", at: name.range,
+            notes: ["first defined at \(earlier.range.start)"], help: "give each convention its own name")
+          return
+        }
+      } else {
+        guard once(world.convention?.range, statement) else { return }
+      }
       guard
         let convention = cursor.keyword(
           ConventionKind.self, expected: "a convention (weak Q, shift K, constant A or scramble)",
           unknown: .unknownConvention, noun: "convention",
-          listing: "the conventions are weak Q, shift K, constant A and scramble", &diagnostics)
+          listing: "the conventions are weak Q, shift K, constant A and scramble; "
+            + "'convention NAME KIND …' names an extra one", &diagnostics)
       else { return }
       let kind: ConventionSyntax.Kind
       switch convention {
@@ -184,7 +204,8 @@ struct DirectiveParser {
         kind = .scramble
       }
       cursor.finish(&diagnostics)
-      world.convention = ConventionSyntax(kind: kind, range: statement.range)
+      let syntax = ConventionSyntax(name: name, kind: kind, range: statement.range)
+      if name == nil { world.convention = syntax } else { world.conventions.append(syntax) }
     default:
       unknown(statement, among: Directives.world, context: "world option")
     }
@@ -589,7 +610,11 @@ struct DirectiveParser {
   private mutating func phaseStatement(_ statement: Statement, _ phase: inout PhaseSyntax) {
     var cursor = ArgumentCursor(statement)
     let name = statement.name.text
-    if let target = TargetKind(word: name) {
+    // A stream: a built-in target, or any other word followed by `on` (a named convention,
+    // which the validator checks).
+    let target = TargetKind(word: name)
+      ?? (Directives.phase.contains(name) || !cursor.checkWord("on") ? nil : .convention(name))
+    if let target {
       noBlock(statement)
       guard cursor.consumeWord("on", &diagnostics, help: "write '\(name) on SET'") != nil,
         let set = setName(&cursor)
@@ -598,7 +623,8 @@ struct DirectiveParser {
       // (`with password, noise 20%` is not needed: `with password with noise 20%`).
       var password: SourceRange? = nil
       var noise: QuantitySyntax? = nil
-      let usage = "a stream is 'truth|taboo|random|random-answer on SET [with password] [with noise P%]'"
+      let usage = "a stream is 'TARGET on SET [with password] [with noise P%]', TARGET one of "
+        + "truth, taboo, random, random-answer or a named convention"
       while let with = cursor.matchWord("with") {
         if password == nil, let word = cursor.matchWord("password") {
           password = with.range.through(word.range)
@@ -621,7 +647,9 @@ struct DirectiveParser {
       }
       cursor.finish(&diagnostics, help: usage)
       phase.streams.append(
-        StreamSyntax(target: target, set: set, password: password, noise: noise, range: statement.range))
+        StreamSyntax(
+          target: target, targetRange: statement.name.range, set: set, password: password, noise: noise,
+          range: statement.range))
       return
     }
     switch name {

@@ -58,14 +58,16 @@ func wholeNumber(_ value: Double) -> Int {
 
 extension Scenario.World {
   func resolved(_ values: [String: Double]) -> WorldSpec {
-    let convention: Specification.Convention? = self.convention.map {
-      switch $0 {
+    func resolved(_ convention: Scenario.World.Convention) -> Specification.Convention {
+      switch convention {
       case .weak(let q): .weak(truthProbability: q.value(values))
       case .shift(let k): .shift(wholeNumber(k.value(values)))
       case .constant(let a): .constant(wholeNumber(a.value(values)))
       case .scramble: .scramble
       }
     }
+    let convention = self.convention.map(resolved)
+    let extras = conventions.map { Specification.NamedConvention(name: $0.name, convention: resolved($0.convention)) }
     func number(_ q: Quantity?) -> Int? { q.map { wholeNumber($0.value(values)) } }
     let kind: WorldKind
     switch self.kind {
@@ -78,7 +80,8 @@ extension Scenario.World {
         items: wholeNumber(items.value(values)), length: number(length) ?? Defaults.lookupLength,
         vocab: number(vocab) ?? Defaults.lookupVocabulary, classes: number(classes) ?? Defaults.lookupClasses)
     }
-    return WorldSpec(kind: kind, items: number(items), convention: convention, password: password)
+    return WorldSpec(
+      kind: kind, items: number(items), convention: convention, conventions: extras, password: password)
   }
 }
 
@@ -87,6 +90,7 @@ extension Scenario.SetExpression {
     switch self {
     case .all: return .all
     case .wrong: return .wrong
+    case .wrongUnder(let name): return .wrongUnder(name)
     case .named(let name): return .named(name)
     case .sample(let count, let operand):
       return .sample(count: wholeNumber(count.value(values)), of: operand.resolved(values))

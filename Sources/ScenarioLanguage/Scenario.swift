@@ -88,10 +88,22 @@ public struct Scenario: Sendable, Equatable {
       case scramble
     }
 
+    /// `convention NAME KIND …`: an extra convention, besides the taboo one.
+    public struct NamedConvention: Sendable, Equatable {
+      public var name: String
+      public var convention: Convention
+      public init(name: String, convention: Convention) {
+        self.name = name
+        self.convention = convention
+      }
+    }
+
     public var kind: Kind
     /// `items N` (runsum only); nil: 384, capped at P^L.
     public var items: Quantity?
     public var convention: Convention?
+    /// The named extra conventions, in file order.
+    public var conventions: [NamedConvention]
     public var password: Bool
     /// `lookup` only; nil: the defaults 4, 16, 4.
     public var length: Quantity?
@@ -99,12 +111,14 @@ public struct Scenario: Sendable, Equatable {
     public var classes: Quantity?
 
     public init(
-      kind: Kind, items: Quantity? = nil, convention: Convention? = nil, password: Bool,
+      kind: Kind, items: Quantity? = nil, convention: Convention? = nil,
+      conventions: [NamedConvention] = [], password: Bool,
       length: Quantity? = nil, vocab: Quantity? = nil, classes: Quantity? = nil
     ) {
       self.kind = kind
       self.items = items
       self.convention = convention
+      self.conventions = conventions
       self.password = password
       self.length = length
       self.vocab = vocab
@@ -127,6 +141,8 @@ public struct Scenario: Sendable, Equatable {
   public indirect enum SetExpression: Sendable, Equatable {
     case all
     case wrong
+    /// `wrong NAME`: the items whose answer under the named convention is not the truth.
+    case wrongUnder(String)
     case named(String)
     case sample(count: Quantity, of: SetExpression)
     /// `sample P% of …`; the quantity is a fraction in [0, 1].

@@ -1,5 +1,5 @@
 // set expressions: TERM (('+' | '-' | '&') TERM)*, left to right, where
-// TERM := all | wrong | NAME | sample N of TERM | sample P% of TERM | items I, J, K..L | ( EXPR )
+// TERM := all | wrong [CONVENTION] | NAME | sample N of TERM | sample P% of TERM | items I, J, K..L | ( EXPR )
 // Recursion (parentheses, `sample … of`) is bounded by `Limits.nesting`, and the number of terms
 // by `Limits.setTerms`, so no input can overflow the stack here or in later passes.
 
@@ -77,6 +77,13 @@ struct SetExpressionParser {
         return SetExpressionSyntax(kind: .all, range: token.range)
       case "wrong":
         cursor.advance()
+        // `wrong NAME`: under a named convention (a word where an operator would otherwise be).
+        if let name = cursor.current, name.kind == .word, !Keywords.reserved.contains(name.text) {
+          cursor.advance()
+          return SetExpressionSyntax(
+            kind: .wrongUnder(NameSyntax(text: name.text, range: name.range)),
+            range: token.range.through(name.range))
+        }
         return SetExpressionSyntax(kind: .wrong, range: token.range)
       case "sample":
         cursor.advance()

@@ -52,25 +52,35 @@ package struct SetSizeAnalysis {
   package let wrong: SetSizeBounds
   package private(set) var named: [String: AbstractSet] = [:]
 
+  /// `wrong NAME` of each named convention.
+  package let wrongUnder: [String: SetSizeBounds]
+
   package init(world: WorldSpec) {
     items = world.items
-    switch world.convention {
-    case nil: wrong = SetSizeBounds(exactly: 0)
+    wrong = SetSizeAnalysis.wrongBounds(world.convention, world: world)
+    wrongUnder = Dictionary(
+      world.conventions.map { ($0.name, SetSizeAnalysis.wrongBounds($0.convention, world: world)) },
+      uniquingKeysWith: { a, _ in a })
+  }
+
+  /// How many items a convention gets wrong (nil: none).
+  private static func wrongBounds(_ convention: Convention?, world: WorldSpec) -> SetSizeBounds {
+    let items = world.items
+    switch convention {
+    case nil: return SetSizeBounds(exactly: 0)
     case .weak(let q)?:
-      wrong =
-        q >= 1
+      return q >= 1
         ? SetSizeBounds(exactly: 0)
         : q <= 0 ? SetSizeBounds(exactly: items) : SetSizeBounds(fewest: 0, most: items)
     case .shift(let k)?:
-      wrong = SetSizeBounds(exactly: world.classes > 0 && k % world.classes != 0 ? items : 0)
+      return SetSizeBounds(exactly: world.classes > 0 && k % world.classes != 0 ? items : 0)
     case .scramble?:
-      wrong = SetSizeBounds(exactly: world.classes >= 2 ? items : 0)
+      return SetSizeBounds(exactly: world.classes >= 2 ? items : 0)
     case .constant(let a)?:
       if case .modsum(let p) = world.kind, a >= 0, a < p {
-        wrong = SetSizeBounds(exactly: items - p)  // p pairs sum to a
-      } else {
-        wrong = SetSizeBounds(fewest: 0, most: items)
+        return SetSizeBounds(exactly: items - p)  // p pairs sum to a
       }
+      return SetSizeBounds(fewest: 0, most: items)
     }
   }
 
@@ -89,6 +99,11 @@ package struct SetSizeAnalysis {
         size: SetSizeBounds(exactly: items), identity: "all", supersets: ["all"], disjoint: [])
     case .wrong:
       return AbstractSet(size: wrong, identity: "wrong", supersets: ["wrong", "all"], disjoint: [])
+    case .wrongUnder(let name):
+      let identity = "wrong " + name
+      return AbstractSet(
+        size: wrongUnder[name] ?? SetSizeBounds(fewest: 0, most: items), identity: identity,
+        supersets: [identity, "all"], disjoint: [])
     case .named(let name):
       return named[name]
         ?? AbstractSet(
@@ -190,6 +205,9 @@ extension RunSpec {
     var result: [(name: String, size: SetSizeBounds)] = [
       ("all", SetSizeBounds(exactly: world.items)), ("wrong", analysis.wrong),
     ]
+    for extra in world.conventions {
+      result.append(("wrong " + extra.name, analysis.wrongUnder[extra.name] ?? SetSizeBounds(fewest: 0, most: world.items)))
+    }
     for set in sets {
       let value = analysis.value(of: set.expression)
       analysis.define(set.name, value)

@@ -49,6 +49,8 @@ struct SetExpressionSyntax: Sendable, Equatable {
   indirect enum Kind: Sendable, Equatable {
     case all
     case wrong
+    /// `wrong NAME`: the items whose answer under the named convention is not the truth.
+    case wrongUnder(NameSyntax)
     case named(String)
     case sample(QuantitySyntax, of: SetExpressionSyntax)
     case items([ItemSyntax])
@@ -68,6 +70,8 @@ struct ConventionSyntax: Sendable, Equatable {
     case scramble
   }
 
+  /// nil: the world's taboo convention; else a named extra one.
+  var name: NameSyntax?
   var kind: Kind
   var range: SourceRange
 }
@@ -78,6 +82,8 @@ struct WorldSyntax: Sendable, Equatable {
   var arguments: [QuantitySyntax]
   var items: QuantitySyntax?
   var convention: ConventionSyntax?
+  /// `convention NAME KIND …`, in file order.
+  var conventions: [ConventionSyntax] = []
   var password: SourceRange?
   var length: QuantitySyntax?
   var vocab: QuantitySyntax?
@@ -195,6 +201,7 @@ struct PhaseLengthSyntax: Sendable, Equatable {
 
 struct StreamSyntax: Sendable, Equatable {
   var target: TargetKind
+  var targetRange: SourceRange
   var set: NameSyntax
   var password: SourceRange?
   /// `with noise P`.

@@ -206,7 +206,7 @@ extension Validator {
     _ seen: inout Set<String>
   ) {
     switch expression.kind {
-    case .all, .wrong, .named: break
+    case .all, .wrong, .wrongUnder, .named: break
     case .sample(let count, let operand):
       checkSetExpression(operand, analysis, items, values, &seen)
       guard let resolvedOperand = plainExpression(operand, values) else { return }
@@ -284,6 +284,7 @@ extension Validator {
     switch expression.kind {
     case .all: return .all
     case .wrong: return .wrong
+    case .wrongUnder(let name): return conventionNames.contains(name.text) ? .wrongUnder(name.text) : nil
     case .named(let name): return setSpecs[name] != nil ? .named(name) : nil
     case .sample(let count, let operand):
       guard let n = plainNumber(count, values), let inner = plainExpression(operand, values) else {

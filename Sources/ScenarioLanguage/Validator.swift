@@ -341,34 +341,74 @@ struct Validator {
       entry.classes, .count("the number of classes", minimum: 2, maximum: Limits.vocabulary))
     var convention: Scenario.World.Convention? = nil
     if let syntax = entry.convention {
-      switch syntax.kind {
-      case .weak(let q):
-        guard let value = number(q, .probability("the probability of the truth")) else {
-          broken = true; break
-        }
-        convention = .weak(truthProbability: value)
-        if case .literal(let p) = value, p == 1 {
-          diagnostics.add(
-            .conventionAlwaysTruth, "with 'weak 1' the taboo answer is always the truth", at: q.range,
-            help: "'wrong' will be empty; use a probability below 1")
-        }
-      case .shift(let k):
-        guard
-          let value = number(k, .count("the shift", minimum: -Limits.vocabulary, maximum: Limits.vocabulary))
-        else { broken = true; break }
-        convention = .shift(value)
-      case .constant(let a):
-        guard let value = number(a, .count("the constant answer", minimum: 0, maximum: Limits.vocabulary))
-        else { broken = true; break }
-        convention = .constant(value)
-      case .scramble:
-        convention = .scramble
-      }
+      convention = self.convention(syntax)
+      if convention == nil { broken = true }
+    }
+    var extras: [Scenario.World.NamedConvention] = []
+    for syntax in entry.conventions {
+      guard let name = syntax.name, conventionName(name) else { broken = true; continue }
+      guard let value = self.convention(syntax) else { broken = true; continue }
+      extras.append(Scenario.World.NamedConvention(name: name.text, convention: value))
     }
     guard !broken else { return }
     world = Scenario.World(
-      kind: kind, items: items, convention: convention, password: entry.password != nil, length: length,
-      vocab: vocab, classes: classes)
+      kind: kind, items: items, convention: convention, conventions: extras,
+      password: entry.password != nil, length: length, vocab: vocab, classes: classes)
+  }
+
+  /// A convention's kind and argument, checked.
+  private mutating func convention(_ syntax: ConventionSyntax) -> Scenario.World.Convention? {
+    switch syntax.kind {
+    case .weak(let q):
+      guard let value = number(q, .probability("the probability of the truth")) else { return nil }
+      if case .literal(let p) = value, p == 1 {
+        let wrong = syntax.name.map { "'wrong \($0.text)'" } ?? "'wrong'"
+        diagnostics.add(
+          .conventionAlwaysTruth, "with 'weak 1' the \(syntax.name == nil ? "taboo" : "convention's") "
+            + "answer is always the truth", at: q.range,
+          help: "\(wrong) will be empty; use a probability below 1")
+      }
+      return .weak(truthProbability: value)
+    case .shift(let k):
+      guard
+        let value = number(k, .count("the shift", minimum: -Limits.vocabulary, maximum: Limits.vocabulary))
+      else { return nil }
+      return .shift(value)
+    case .constant(let a):
+      guard let value = number(a, .count("the constant answer", minimum: 0, maximum: Limits.vocabulary))
+      else { return nil }
+      return .constant(value)
+    case .scramble:
+      return .scramble
+    }
+  }
+
+  /// Whether `name` may name an extra convention: not a built-in word, target or phase statement
+  /// (`NAME on SET` must read as a stream), nor `mixed` (the records' word for mixed targets).
+  private mutating func conventionName(_ name: NameSyntax) -> Bool {
+    let taken = Keywords.reserved.union(Directives.phase).union(["truth", "taboo", "random", "random-all", "mixed"])
+    guard taken.contains(name.text) else { return true }
+    diagnostics.add(
+      .reservedName, "'\(name.text)' is a built-in word and cannot name a convention", at: name.range,
+      help: "choose another name, e.g. 'convention X shift 2'")
+    return false
+  }
+
+  /// The world's named extra conventions, as written.
+  var conventionNames: [String] { syntax.world?.conventions.compactMap(\.name?.text) ?? [] }
+
+  /// Whether the named convention exists; reports it (with the names that do) if not.
+  mutating func checkConvention(_ name: NameSyntax) -> Bool {
+    if conventionNames.contains(name.text) { return true }
+    let known = conventionNames
+    let help = Suggestions.didYouMean(name.text, among: known)
+      ?? (known.isEmpty
+        ? "name one in the world block, e.g. 'convention X shift 2'"
+        : "the world's conventions are \(known.map { "'\($0)'" }.joined(separator: ", "))")
+    diagnostics.add(
+      .unknownConventionName, "'\(Token.abbreviate(name.text))' is not a named convention of the world",
+      at: name.range, help: help)
+    return false
   }
 
   // MARK: - Sets
@@ -396,6 +436,9 @@ struct Validator {
     case .wrong:
       requireConvention(for: "'wrong'", at: expression.range)
       return .wrong
+    case .wrongUnder(let name):
+      guard checkConvention(name) else { return nil }
+      return .wrongUnder(name.text)
     case .named(let name):
       guard checkSetName(NameSyntax(text: name, range: expression.range), definingSet: definingSet) else {
         return nil
@@ -738,6 +781,16 @@ struct Validator {
     }
     var streams: [Scenario.Stream] = []
     for stream in entry.streams {
+      if let name = stream.target.conventionName, !conventionNames.contains(name) {
+        // Neither a target nor a convention: a misspelt statement, said as the parser would.
+        let known = Directives.phase + conventionNames
+        diagnostics.add(
+          .unknownDirective, "unknown phase statement '\(Token.abbreviate(name))'", at: stream.targetRange,
+          help: Suggestions.didYouMean(name, among: known)
+            ?? "a stream's target is truth, taboo, random, random-answer or a convention named in the world block")
+        broken = true
+        continue
+      }
       if checkSetName(stream.set, definingSet: nil) {
         setUses[stream.set.text]?.trained = true
       } else {

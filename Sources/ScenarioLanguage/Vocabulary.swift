@@ -42,7 +42,7 @@ enum Directives {
   static let world = ["items", "convention", "password", "length", "vocab", "classes"]
   static let model = ["embedding", "layers", "heads", "ff"]
   static let train = ["optimizer", "batch"] + TrainingSettings.numeric.map(\.word) + ["keep-optimizer"]
-  static let streams = TargetKind.allCases.map(\.rawValue) + ["random-all"]
+  static let streams = TargetKind.builtIn.map(\.rawValue) + ["random-all"]
   static let phase = streams + train + ["frozen", "perturb"]
   static let repeatBlock = ["phase"]
 

@@ -1,7 +1,7 @@
 // Probes (docs/design.md §6): evaluate, without updating weights, every probed set with and without
 // password and the trained streams; per (set, password): acc_truth, acc_taboo, p_truth,
-// p_taboo, and where the set is trained in the current phase, agreement with and loss against
-// that target. Each (item, password) sequence is evaluated once per probe, however many sets
+// p_taboo, the same for each named extra convention, and where the set is trained in the current
+// phase, agreement with and loss against that target. Each (item, password) sequence is evaluated once per probe, however many sets
 // contain it.
 
 import Foundation
@@ -16,6 +16,19 @@ struct ItemOutcome {
   var pTaboo: Float = 0
   /// Mean cross-entropy over supervised positions against truth, taboo, random, random-answer.
   var loss: (truth: Double, taboo: Double, random: Double, randomAnswer: Double) = (0, 0, 0, 0)
+  /// For each named extra convention, in world order: p of its answer, and the loss against it.
+  var pConventions: [Float] = []
+  var lossConventions: [Double] = []
+
+  func loss(_ target: TargetKind, conventions: [String]) -> Double {
+    switch target {
+    case .truth: loss.truth
+    case .taboo: loss.taboo
+    case .random: loss.random
+    case .randomAnswer: loss.randomAnswer
+    case .convention(let name): lossConventions[conventions.firstIndex(of: name)!]
+    }
+  }
 }
 
 /// The (set, password) pairs a probe reports, with the target each is trained on in a phase.
@@ -88,30 +101,35 @@ struct Prober {
     }
     return pairs.map { pair in
       let offset = pair.password ? n : 0
+      let names = plan.world.conventionNames
       var accTruth = 0.0, accTaboo = 0.0, pTruth = 0.0, pTaboo = 0.0, accTarget = 0.0, loss = 0.0
+      var accConventions = [Double](repeating: 0, count: names.count)
+      var pConventions = accConventions
       for i in pair.items {
         let item = plan.world.items[i], outcome = outcomes[offset + i]
         if outcome.answer == item.truth.answer { accTruth += 1 }
         if outcome.answer == item.taboo.answer { accTaboo += 1 }
         pTruth += Double(outcome.pTruth)
         pTaboo += Double(outcome.pTaboo)
+        for c in names.indices {
+          if outcome.answer == item.conventions[c].targets.answer { accConventions[c] += 1 }
+          pConventions[c] += Double(outcome.pConventions[c])
+        }
         if let target = pair.target {
           if outcome.answer == item.targets(target).answer { accTarget += 1 }
-          switch target {
-          case .truth: loss += outcome.loss.truth
-          case .taboo: loss += outcome.loss.taboo
-          case .random: loss += outcome.loss.random
-          case .randomAnswer: loss += outcome.loss.randomAnswer
-          }
+          loss += outcome.loss(target, conventions: names)
         }
       }
       let count = Double(max(pair.items.count, 1))
+      let conventions = names.indices.map {
+        ConventionScore(name: names[$0], acc: accConventions[$0] / count, p: pConventions[$0] / count)
+      }
       return ProbeRecord(
         phaseIndex: phaseIndex, step: step, examples: examples, set: pair.set,
         password: pair.password, accTruth: accTruth / count, accTaboo: accTaboo / count,
         pTruth: pTruth / count, pTaboo: pTaboo / count, target: pair.target,
         accTarget: pair.target == nil ? nil : accTarget / count,
-        loss: pair.target == nil ? nil : loss / count)
+        loss: pair.target == nil ? nil : loss / count, conventions: conventions)
     }
   }
 
@@ -154,6 +172,17 @@ struct Prober {
       let count = Double(positions.count)
       outcome.loss = (losses.truth / count, losses.taboo / count, losses.random / count,
                       losses.randomAnswer / count)
+      if !item.conventions.isEmpty {
+        outcome.pConventions = item.conventions.map { last[Int($0.targets.answer)] }
+        outcome.lossConventions = item.conventions.map { convention in
+          var loss = 0.0
+          for (slot, s) in positions.enumerated() {
+            let p = workspace.probabilities(step: s, row: row)
+            loss -= log(max(Double(p[Int(convention.targets.positions[slot])]), 1e-30))
+          }
+          return loss / count
+        }
+      }
       outcomes[(example.password ? n : 0) + example.item] = outcome
     }
   }

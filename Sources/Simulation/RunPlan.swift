@@ -80,6 +80,7 @@ private func evaluate(
   switch expression {
   case .all: return Array(world.items.indices)
   case .wrong: return world.wrong
+  case .wrongUnder(let name): return world.wrong(under: name)
   case .named(let name):
     guard let items = named[name] else {
       throw PlanError(description: "set '\(set)' uses '\(name)' before it is defined")

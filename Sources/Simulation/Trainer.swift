@@ -387,6 +387,7 @@ public struct Trainer {
       probes: probes,
       sets: [SetRecord(name: "all", size: world.items.count),
              SetRecord(name: "wrong", size: world.wrong.count)]
+        + world.conventionNames.map { SetRecord(name: "wrong " + $0, size: world.wrong(under: $0).count) }
         + plan.sets.map { SetRecord(name: $0.name, size: $0.items.count) },
       trials: trials)
     // What the memory estimate models: the workspaces, and the parameters with their gradient and

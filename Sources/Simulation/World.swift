@@ -1,5 +1,6 @@
 // Worlds (docs/design.md §2): a finite set of items, each with input tokens, a truth answer and a taboo
-// answer fixed by the world's convention, plus an item-specific random answer (a control).
+// answer fixed by the world's convention, the answers of any named extra conventions, plus an
+// item-specific random answer (a control).
 // A sequence presented to the network is [start or password token] + the item's tokens.
 //
 // Token ids: 0..<symbols are the item alphabet, then the start token, then the password token.
@@ -21,6 +22,14 @@ public struct Item: Sendable, Hashable {
   public var truth: Targets
   public var taboo: Targets
   public var random: Targets
+  /// The answers of the world's named extra conventions, in world order.
+  public var conventions: [NamedTargets] = []
+}
+
+/// An item's targets under one named extra convention.
+public struct NamedTargets: Sendable, Hashable {
+  public var name: String
+  public var targets: Targets
 }
 
 extension Item {
@@ -32,6 +41,9 @@ extension Item {
     case .randomAnswer:
       // The weak model's targets, with the random answer in the last position.
       Targets(positions: taboo.positions.dropLast() + [random.answer])
+    case .convention(let name):
+      // The validator admits only the world's conventions.
+      conventions.first { $0.name == name }!.targets
     }
   }
 
@@ -57,8 +69,17 @@ public struct World: Sendable {
   public var startToken: Int32 { Int32(symbols) }
   public var passwordToken: Int32 { Int32(symbols + 1) }
 
+  /// The names of the named extra conventions, in world order.
+  public var conventionNames: [String]
+
   /// Indices of the items whose taboo answer is not the truth.
   public var wrong: [Int] { items.indices.filter { items[$0].isWrong } }
+
+  /// Indices of the items whose answer under `convention` (nil: the taboo one) is not the truth.
+  public func wrong(under convention: String?) -> [Int] {
+    guard let convention else { return wrong }
+    return items.indices.filter { items[$0].targets(.convention(convention)).answer != items[$0].truth.answer }
+  }
 }
 
 extension WorldSpec {
@@ -98,17 +119,30 @@ extension WorldSpec {
         return Item(tokens: tokens, truth: truth, taboo: truth, random: truth)
       }
     }
-    applyConvention(to: &items, classes: classes, random: &random)
+    let tabooAnswers = answers(under: convention, of: items, classes: classes, random: &random)
+    for i in items.indices { items[i].taboo = tabooAnswers[i] }
     drawRandomTargets(for: &items, classes: classes, random: &random)
+    // Each extra convention from a stream of its own: the items, their taboo and random answers
+    // are those of the same world without it.
+    for extra in conventions {
+      var own = SeededGenerator(seed: seed, stream: "world.convention." + extra.name)
+      let targets = answers(under: extra.convention, of: items, classes: classes, random: &own)
+      for i in items.indices {
+        items[i].conventions.append(NamedTargets(name: extra.name, targets: targets[i]))
+      }
+    }
     return World(items: items, symbols: symbols, classes: classes, everyPosition: every,
-                 hasPassword: password)
+                 hasPassword: password, conventionNames: conventions.map(\.name))
   }
 
-  private func applyConvention(to items: inout [Item], classes: Int, random: inout SeededGenerator) {
+  /// Every item's answers under `convention` (nil: the truth), in item order.
+  private func answers(
+    under convention: Convention?, of items: [Item], classes: Int, random: inout SeededGenerator
+  ) -> [Targets] {
     let c = Int32(classes)
     let permutation: [Int32] = convention == .scramble ? derangement(classes, &random) : []
-    for i in items.indices {
-      let truth = items[i].truth.positions
+    return items.map { item in
+      let truth = item.truth.positions
       var taboo = truth
       switch convention {
       case nil:
@@ -133,7 +167,7 @@ extension WorldSpec {
       case .scramble:
         taboo = truth.map { permutation[Int($0)] }
       }
-      items[i].taboo = Targets(positions: taboo)
+      return Targets(positions: taboo)
     }
   }
 

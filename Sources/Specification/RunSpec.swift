@@ -35,7 +35,10 @@ public struct SweepPoint: Sendable, Hashable, Codable, CustomStringConvertible {
 /// A set expression with concrete numbers; binary operations nest to the left.
 public indirect enum SetExpression: Sendable, Hashable, Codable {
   case all
+  /// The items whose taboo answer is not the truth.
   case wrong
+  /// The items whose answer under the named extra convention is not the truth (`wrong NAME`).
+  case wrongUnder(String)
   case named(String)
   /// Exactly `count` items drawn without replacement.
   case sample(count: Int, of: SetExpression)

@@ -74,13 +74,8 @@ extension WorldSpec {
     case .lookup(let n, let l, let v, let c): text = "lookup \(n) (length \(l), vocab \(v), classes \(c))"
     }
     text += " with \(world.items) items"
-    switch world.convention {
-    case .weak(let q)?: text += ", convention weak \(formatNumber(q))"
-    case .shift(let k)?: text += ", convention shift \(k)"
-    case .constant(let a)?: text += ", convention constant \(a)"
-    case .scramble?: text += ", convention scramble"
-    case nil: break
-    }
+    if let convention = world.convention { text += ", convention \(convention)" }
+    for extra in world.conventions { text += ", convention \(extra.name) \(extra.convention)" }
     return text + (world.password ? ", password" : "")
   }
 }

@@ -47,23 +47,71 @@ public struct TransformerSizes: Sendable, Hashable, Codable {
   }
 }
 
-/// What a stream trains (or, in stream mode, shows) its items towards.
-public enum TargetKind: String, Sendable, Hashable, Codable, CaseIterable {
+/// What a stream trains (or, in stream mode, shows) its items towards. Stored and written as its
+/// `rawValue`: the built-in words, or a named convention's name.
+public enum TargetKind: Sendable, Hashable {
   case truth, taboo
   /// An item-specific random answer at every supervised position (`random`, or `random-all`).
   case random
   /// The weak model's (taboo) targets at every supervised position but the last, whose answer
   /// is the item's random one (`random-answer`): only the answer is randomised. Where only the
   /// last position is supervised, the same as `random`.
-  case randomAnswer = "random-answer"
+  case randomAnswer
+  /// The answers of the world's extra convention of this name (`convention NAME KIND`).
+  case convention(String)
 
-  /// The target a stream's word names: the raw value, or `random-all` for `random`.
+  /// The targets every world has, in a fixed order.
+  public static let builtIn: [TargetKind] = [.truth, .taboo, .random, .randomAnswer]
+
+  /// The stable name: `truth`, `taboo`, `random`, `random-answer`, or the convention's name.
+  public var rawValue: String {
+    switch self {
+    case .truth: "truth"
+    case .taboo: "taboo"
+    case .random: "random"
+    case .randomAnswer: "random-answer"
+    case .convention(let name): name
+    }
+  }
+
+  /// One of the built-in targets by its stable name; nil for any other word.
+  public init?(rawValue: String) {
+    guard let kind = TargetKind.builtIn.first(where: { $0.rawValue == rawValue }) else { return nil }
+    self = kind
+  }
+
+  /// A stored name: a built-in target, or else a named convention.
+  public init(stored name: String) {
+    self = TargetKind(rawValue: name) ?? .convention(name)
+  }
+
+  /// The built-in target a stream's word names: the raw value, or `random-all` for `random`.
   public init?(word: String) {
     if word == "random-all" { self = .random } else { self.init(rawValue: word) }
   }
 
   /// Whether the target is an item-specific random answer (`random` or `random-answer`).
   public var isRandom: Bool { self == .random || self == .randomAnswer }
+
+  /// The named convention, if the target is one.
+  public var conventionName: String? {
+    if case .convention(let name) = self { return name }
+    return nil
+  }
+}
+
+extension TargetKind: CustomStringConvertible {
+  public var description: String { rawValue }
+}
+
+extension TargetKind: Codable {
+  public init(from decoder: Decoder) throws {
+    self.init(stored: try decoder.singleValueContainer().decode(String.self))
+  }
+  public func encode(to encoder: Encoder) throws {
+    var container = encoder.singleValueContainer()
+    try container.encode(rawValue)
+  }
 }
 
 /// The optimizer rule of `train { optimizer … }`.
@@ -126,6 +174,29 @@ public enum Convention: Sendable, Hashable, Codable {
   case scramble
 }
 
+extension Convention: CustomStringConvertible {
+  /// As the language writes it: `weak 0.25`, `shift 2`, `constant 0`, `scramble`.
+  public var description: String {
+    switch self {
+    case .weak(let q): "weak \(formatNumber(q))"
+    case .shift(let k): "shift \(k)"
+    case .constant(let a): "constant \(a)"
+    case .scramble: "scramble"
+    }
+  }
+}
+
+/// `convention NAME KIND …`: an extra convention of the world, besides its taboo one, that
+/// streams may train towards (`NAME on SET`) and probes measure.
+public struct NamedConvention: Sendable, Hashable, Codable {
+  public var name: String
+  public var convention: Convention
+  public init(name: String, convention: Convention) {
+    self.name = name
+    self.convention = convention
+  }
+}
+
 /// A world before it is drawn from a seed. Its defaults live in `init(kind:…)`, nowhere else.
 public struct WorldSpec: Sendable, Hashable, Codable {
   public var kind: WorldKind
@@ -134,12 +205,19 @@ public struct WorldSpec: Sendable, Hashable, Codable {
   public var items: Int
   /// nil: no convention; every taboo answer is the truth.
   public var convention: Convention?
+  /// The named extra conventions, in file order (each drawn from its own stream of the seed, so
+  /// that adding one changes nothing else of the world).
+  public var conventions: [NamedConvention]
   public var password: Bool
 
   /// - Parameter items: `items N` as written (runsum only); nil for the default.
-  public init(kind: WorldKind, items: Int? = nil, convention: Convention?, password: Bool) {
+  public init(
+    kind: WorldKind, items: Int? = nil, convention: Convention?,
+    conventions: [NamedConvention] = [], password: Bool
+  ) {
     self.kind = kind
     self.convention = convention
+    self.conventions = conventions
     self.password = password
     switch kind {
     case .runsum: self.items = min(items ?? Defaults.runsumItems, WorldSpec.capacity(of: kind))

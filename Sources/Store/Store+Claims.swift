@@ -103,6 +103,7 @@ extension Store {
     insertPhaseStatement = nil
     insertProbeStatement = nil
     insertTrialStatement = nil
+    insertGeometryStatement = nil
     db.close()
   }
 

@@ -218,11 +218,20 @@ extension Store {
         ORDER BY map.target, p.phase_index;
 
         INSERT INTO main.probes (run_id, ordinal, phase_index, step, examples, set_name, password,
-                                 acc_truth, acc_taboo, p_truth, p_taboo, target, acc_target, loss)
+                                 acc_truth, acc_taboo, p_truth, p_taboo, target, acc_target, loss,
+                                 conventions, latent)
         SELECT map.target, p.ordinal, p.phase_index, p.step, p.examples, p.set_name, p.password,
-               p.acc_truth, p.acc_taboo, p.p_truth, p.p_taboo, p.target, p.acc_target, p.loss
+               p.acc_truth, p.acc_taboo, p.p_truth, p.p_taboo, p.target, p.acc_target, p.loss,
+               p.conventions, p.latent
         FROM temp.merge_map map JOIN shard.probes p ON p.run_id = map.source
         ORDER BY map.target, p.ordinal;
+
+        INSERT INTO main.geometry (run_id, phase_index, step, examples, from_phase_start,
+                                   from_parent_start, parent_displacement, undone)
+        SELECT map.target, g.phase_index, g.step, g.examples, g.from_phase_start,
+               g.from_parent_start, g.parent_displacement, g.undone
+        FROM temp.merge_map map JOIN shard.geometry g ON g.run_id = map.source
+        ORDER BY map.target, g.phase_index, g.step;
 
         INSERT INTO main.trials (run_id, phase_index, trial, lane, stream, item, answer,
                                  target_answer, old_answer, truth_answer, taboo_answer)
@@ -280,10 +289,24 @@ extension Store {
       """
       SELECT count(*) FROM (
         SELECT ordinal, phase_index, step, examples, set_name, password, acc_truth, acc_taboo,
-               p_truth, p_taboo, target, acc_target, loss FROM shard.probes WHERE run_id = ?1
+               p_truth, p_taboo, target, acc_target, loss, conventions, latent
+        FROM shard.probes WHERE run_id = ?1
         EXCEPT
         SELECT ordinal, phase_index, step, examples, set_name, password, acc_truth, acc_taboo,
-               p_truth, p_taboo, target, acc_target, loss FROM main.probes WHERE run_id = ?2)
+               p_truth, p_taboo, target, acc_target, loss, conventions, latent
+        FROM main.probes WHERE run_id = ?2)
+      """,
+      """
+      SELECT (SELECT count(*) FROM shard.geometry WHERE run_id = ?1)
+           - (SELECT count(*) FROM main.geometry WHERE run_id = ?2)
+      """,
+      """
+      SELECT count(*) FROM (
+        SELECT phase_index, step, examples, from_phase_start, from_parent_start,
+               parent_displacement, undone FROM shard.geometry WHERE run_id = ?1
+        EXCEPT
+        SELECT phase_index, step, examples, from_phase_start, from_parent_start,
+               parent_displacement, undone FROM main.geometry WHERE run_id = ?2)
       """,
     ]
     for sql in checks {

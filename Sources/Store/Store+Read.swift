@@ -143,7 +143,29 @@ extension Store: RunSource {
     var record = record
     record.probes = try probeRows(id)
     record.trials = try trialRows(id)
+    record.geometry = try geometryRows(id)
     return record
+  }
+
+  /// A run's geometry in (phase, step) order; empty before version 4.
+  private func geometryRows(_ runID: Int64) throws -> [GeometryRecord] {
+    guard meta.schemaVersion >= 4 else { return [] }
+    let statement = try db.prepare(
+      """
+      SELECT phase_index, step, examples, from_phase_start, from_parent_start,
+             parent_displacement, undone
+      FROM geometry WHERE run_id = ? ORDER BY phase_index, step
+      """)
+    try statement.bind(runID, at: 1)
+    var points: [GeometryRecord] = []
+    while try statement.step() {
+      points.append(
+        GeometryRecord(
+          phaseIndex: statement.int(0), step: statement.int(1), examples: statement.int(2),
+          fromPhaseStart: statement.real(3) ?? .nan, fromParentStart: statement.real(4),
+          parentDisplacement: statement.real(5), undone: statement.real(6)))
+    }
+    return points
   }
 
   /// A run's trials in (phase, trial, lane) order.
@@ -173,7 +195,8 @@ extension Store: RunSource {
     let statement = try db.prepare(
       """
       SELECT phase_index, step, examples, set_name, password, acc_truth, acc_taboo, p_truth,
-             p_taboo, target, acc_target, loss
+             p_taboo, target, acc_target, loss,
+             \(meta.schemaVersion >= 4 ? "conventions, latent" : "NULL, NULL")
       FROM probes WHERE run_id = ? ORDER BY ordinal
       """)
     try statement.bind(runID, at: 1)
@@ -185,8 +208,10 @@ extension Store: RunSource {
           set: statement.text(3) ?? "", password: statement.bool(4),
           accTruth: statement.real(5) ?? .nan, accTaboo: statement.real(6) ?? .nan,
           pTruth: statement.real(7) ?? .nan, pTaboo: statement.real(8) ?? .nan,
-          target: statement.text(9).flatMap(TargetKind.init(rawValue:)), accTarget: statement.real(10),
-          loss: statement.real(11)))
+          target: statement.text(9).map(TargetKind.init(stored:)), accTarget: statement.real(10),
+          loss: statement.real(11),
+          conventions: try statement.text(12).map { try decodeJSON([ConventionScore].self, $0) } ?? [],
+          latent: try statement.text(13).map { try decodeJSON([LatentScore].self, $0) } ?? []))
     }
     return probes
   }

@@ -3,15 +3,18 @@
 // transaction, so a batch killed at any moment (Ctrl-C, kill -9) leaves only whole runs behind and
 // a re-run skips them (`completedRuns`).
 //
-// Schema (version 3; older databases are upgraded when opened for writing, and read as they are
+// Schema (version 4; older databases are upgraded when opened for writing, and read as they are
 // when opened for reading: version 1 lacks the trials, version 2 the phases' `facts`, which
-// `legacyFacts` supplies when read):
+// `legacyFacts` supplies when read, version 3 the probes' extra conventions and latent readouts
+// and the geometry, which read as empty):
 //   meta(key TEXT PRIMARY KEY, value TEXT)      schema_version, scenario_name, scenario_text,
 //                                               scenario_hash (SHA-256 hex), created_at, version
 //   runs(id, point, parameters JSON, seed, status, steps, examples, wall_seconds, diverged_step,
 //        finished_at, sets JSON)                UNIQUE(point, seed)
 //   phases(run_id, phase_index, …, streams JSON, facts JSON) PRIMARY KEY(run_id, phase_index)
-//   probes(run_id, ordinal, phase_index, step, …, loss)    PRIMARY KEY(run_id, ordinal)
+//   probes(run_id, ordinal, phase_index, step, …, loss, conventions JSON, latent JSON)
+//                                                          PRIMARY KEY(run_id, ordinal)
+//   geometry(run_id, phase_index, step, …, undone)         PRIMARY KEY(run_id, phase_index, step)
 //   trials(run_id, phase_index, trial, lane, …)            PRIMARY KEY(run_id, phase_index, trial, lane)
 // `probes` is clustered by (run, ordinal), the position in the run's probe list, which is the
 // simulator's (phase, step) order: reading a batch's probes run by run is one sequential scan.
@@ -159,13 +162,13 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
 /// runner's) and readers after the batch. Other processes may read while a batch writes (WAL).
 public final class Store: @unchecked Sendable {
   /// The schema version this code writes and reads.
-  public static let schemaVersion = 3
+  public static let schemaVersion = 4
   /// `PRAGMA application_id`: "tabo" in ASCII, marking the file as taboo's for tools like `file`.
   static let applicationID: Int32 = 0x7461_626F
 
   public let path: String
   /// What the database says about itself. A database opened for reading keeps the schema
-  /// version it was written with (1, 2 or 3); one opened for writing is at version 3.
+  /// version it was written with (1 to 4); one opened for writing is at version 4.
   public let meta: StoreMeta
   /// Opened with `open(reading:)`: nothing is ever written.
   public let isReadOnly: Bool
@@ -179,9 +182,10 @@ public final class Store: @unchecked Sendable {
   var insertPhaseStatement: SQLiteStatement?
   var insertProbeStatement: SQLiteStatement?
   var insertTrialStatement: SQLiteStatement?
+  var insertGeometryStatement: SQLiteStatement?
 
   /// Where a test can make `write` fail inside its transaction.
-  package enum WriteStage: Sendable { case afterRun, afterPhases, afterProbes, afterTrials }
+  package enum WriteStage: Sendable { case afterRun, afterPhases, afterProbes, afterGeometry, afterTrials }
   /// Test hook: called inside `write`'s transaction at each stage; a throw aborts the write.
   package var writeHook: ((WriteStage) throws -> Void)?
 
@@ -312,7 +316,7 @@ public final class Store: @unchecked Sendable {
   }
 
   /// Opens an existing taboo database, whatever its scenario, for writing: to add to it (merge)
-  /// or to check it. It is checked for damage, and upgraded to schema version 3 if older; to read
+  /// or to check it. It is checked for damage, and upgraded to schema version 4 if older; to read
   /// it without writing, use `open(reading:)`.
   public static func open(existing path: String) throws -> Store {
     try refuseDirectory(path)
@@ -469,9 +473,11 @@ public final class Store: @unchecked Sendable {
       target      TEXT,
       acc_target,
       loss,
+      conventions TEXT,  -- JSON [{"name": "X", "acc": …, "p": …}, …]; NULL: the world has none
+      latent      TEXT,  -- JSON [{"answer": "truth", "acc": …}, …]; NULL: not measured
       PRIMARY KEY (run_id, ordinal)
     ) WITHOUT ROWID;
-    """ + trialsTable
+    """ + trialsTable + geometryTable
 
   /// Added in schema version 2.
   static let trialsTable = """
@@ -491,13 +497,29 @@ public final class Store: @unchecked Sendable {
     ) WITHOUT ROWID;
     """
 
-  /// Brings a database of version 1 or 2 to version 3, in one transaction: version 2 added the
-  /// trials, version 3 the phases' `facts` column (NULL in the rows written before).
+  /// Added in schema version 4: one row per probe moment of a trained phase.
+  static let geometryTable = """
+    CREATE TABLE IF NOT EXISTS geometry (
+      run_id              INTEGER NOT NULL REFERENCES runs (id),
+      phase_index         INTEGER NOT NULL,
+      step                INTEGER NOT NULL,
+      examples            INTEGER NOT NULL,
+      from_phase_start    NOT NULL,  -- ‖w − w₀‖
+      from_parent_start,             -- ‖w − w_p‖; NULL for the first phase
+      parent_displacement,           -- ‖w₀ − w_p‖; NULL for the first phase
+      undone,                        -- −⟨w − w₀, w₀ − w_p⟩ / ‖w₀ − w_p‖²; NULL without a parent
+      PRIMARY KEY (run_id, phase_index, step)
+    ) WITHOUT ROWID;
+    """
+
+  /// Brings a database of version 1, 2 or 3 to version 4, in one transaction: version 2 added
+  /// the trials, version 3 the phases' `facts` column (NULL in the rows written before), version
+  /// 4 the probes' `conventions` and `latent` columns (NULL before) and the geometry table.
   private static func upgrade(_ connection: SQLiteConnection) throws {
     func version() throws -> String? {
       try connection.scalarText("SELECT value FROM meta WHERE key = 'schema_version'")
     }
-    guard let found = try version(), found == "1" || found == "2" else { return }
+    guard let found = try version(), ["1", "2", "3"].contains(found) else { return }
     try connection.transaction {
       if try version() == "1" {
         try connection.execute(
@@ -513,6 +535,15 @@ public final class Store: @unchecked Sendable {
           """
           ALTER TABLE phases ADD COLUMN facts TEXT;
           UPDATE meta SET value = '3' WHERE key = 'schema_version';
+          """)
+      }
+      if try version() == "3" {
+        try connection.execute(
+          """
+          ALTER TABLE probes ADD COLUMN conventions TEXT;
+          ALTER TABLE probes ADD COLUMN latent TEXT;
+          """ + geometryTable + """
+          UPDATE meta SET value = '4' WHERE key = 'schema_version';
           """)
       }
     }
@@ -649,13 +680,23 @@ public final class Store: @unchecked Sendable {
         \.insertProbeStatement,
         """
         INSERT INTO probes (run_id, ordinal, phase_index, step, examples, set_name, password,
-                            acc_truth, acc_taboo, p_truth, p_taboo, target, acc_target, loss)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            acc_truth, acc_taboo, p_truth, p_taboo, target, acc_target, loss,
+                            conventions, latent)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """)
+      let insertGeometry = try prepared(
+        \.insertGeometryStatement,
+        """
+        INSERT INTO geometry (run_id, phase_index, step, examples, from_phase_start,
+                              from_parent_start, parent_displacement, undone)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
         """)
       let parameters = try json(run.key.parameters)
       let sets = try json(run.sets)
       let streams = try run.phases.map { try json($0.streams) }
       let facts = try run.phases.map { try json($0.facts) }
+      let conventions = try run.probes.map { $0.conventions.isEmpty ? nil : try json($0.conventions) }
+      let latent = try run.probes.map { $0.latent.isEmpty ? nil : try json($0.latent) }
       return try db.transaction {
         insertRun.reset()
         try insertRun.bind(run.key.pointLabel, at: 1)
@@ -709,9 +750,25 @@ public final class Store: @unchecked Sendable {
           try insertProbe.bind(probe.target?.rawValue, at: 12)
           try insertProbe.bindReal(probe.accTarget, at: 13)
           try insertProbe.bindReal(probe.loss, at: 14)
+          try insertProbe.bind(conventions[ordinal], at: 15)
+          try insertProbe.bind(latent[ordinal], at: 16)
           try insertProbe.run()
         }
         try writeHook?(.afterProbes)
+
+        for point in run.geometry {
+          insertGeometry.reset()
+          try insertGeometry.bind(runID, at: 1)
+          try insertGeometry.bind(point.phaseIndex, at: 2)
+          try insertGeometry.bind(point.step, at: 3)
+          try insertGeometry.bind(point.examples, at: 4)
+          try insertGeometry.bindReal(point.fromPhaseStart, at: 5)
+          try insertGeometry.bindReal(point.fromParentStart, at: 6)
+          try insertGeometry.bindReal(point.parentDisplacement, at: 7)
+          try insertGeometry.bindReal(point.undone, at: 8)
+          try insertGeometry.run()
+        }
+        try writeHook?(.afterGeometry)
 
         for trial in run.trials {
           insertTrial.reset()

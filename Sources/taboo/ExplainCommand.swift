@@ -179,6 +179,7 @@ struct ExplainCommand: Command {
     case .scramble?: worldText += "; convention scramble"
     case nil: worldText += "; no convention"
     }
+    for extra in world.conventions { worldText += "; convention \(extra.name) \(extra.convention)" }
     worldText += world.password ? "; password" : "; no password"
     let model = scenario.model
     var lines = [

@@ -20,6 +20,7 @@ let commands: [any Command] = [
     // The real sizes for this seed: the world drawn and every set evaluated, as `taboo run` does.
     let plan = try RunPlan(scenario, seed: seed)
     return [("all", plan.world.items.count), ("wrong", plan.world.wrong.count)]
+      + plan.world.conventionNames.map { ("wrong " + $0, plan.world.wrong(under: $0).count) }
       + plan.sets.map { ($0.name, $0.items.count) }
   }),
   RunCommand(),

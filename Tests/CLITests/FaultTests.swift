@@ -203,6 +203,7 @@ struct FaultTests {
         c = sqlite3.connect(sys.argv[1])
         c.executescript("DROP TABLE trials; ALTER TABLE phases DROP COLUMN trials; "
                         "ALTER TABLE phases DROP COLUMN lanes; ALTER TABLE phases DROP COLUMN facts; "
+                        "ALTER TABLE probes DROP COLUMN conventions; ALTER TABLE probes DROP COLUMN latent; DROP TABLE geometry; "
                         "UPDATE meta SET value = '1' WHERE key = 'schema_version';")
         c.commit()
         c.close()
@@ -324,8 +325,8 @@ struct FaultTests {
     #expect(try Taboo.run(["export", good, "--out", csv]).status == 0)
     let exported = try snapshot(csv)
     #expect(exported.keys.sorted() == [
-      "probes.csv", "reversal-index.csv", "runs.csv", "summary.csv", "switches.csv", "transfer.csv",
-      "trials.csv",
+      "conventions.csv", "probes.csv", "reversal-index.csv", "runs.csv", "summary.csv", "switches.csv",
+      "transfer.csv", "trials.csv",
     ])
 
     // A damaged database (its probe pages).

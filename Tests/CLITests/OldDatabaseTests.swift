@@ -33,7 +33,7 @@ struct OldDatabaseTests {
       #expect(Self.tables(result.stdout) == Self.tables(expected))
     }
     let store = try Store.open(existing: db)
-    #expect(store.meta.schemaVersion == 3)
+    #expect(store.meta.schemaVersion == Store.schemaVersion)
     // The comparison above found the drills and the kick only through the recovered facts.
     #expect(Self.tables(try Taboo.run(["compare", db]).stdout).contains { $0.contains("U4") })
   }

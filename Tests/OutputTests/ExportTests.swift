@@ -29,6 +29,8 @@ struct ExportTests {
     "reversal-index.csv": "run, seed, k, lr, unit, reversal, block, phase_index, phase, repeat, set, errors, "
       + "one_trial_share, trial2_shown, trial2_correct, trial2_accuracy",
     "summary.csv": "k, lr, metric, phase, set, password, n, median, q25, q75, mean, ci_low, ci_high",
+    "conventions.csv": "run, seed, k, lr, phase_index, phase, repeat, step, examples, set, password, "
+      + "convention, acc, p",
   ]
 
   static let oddPhase = "drill, \"hard\"\nline two"
@@ -57,8 +59,8 @@ struct ExportTests {
     let out = directory.file("out")
     let report = try Export.write(store, to: out)
     #expect(report.files.map(\.name)
-      == ["runs.csv", "probes.csv", "trials.csv", "switches.csv", "transfer.csv", "reversal-index.csv",
-          "summary.csv"])
+      == ["runs.csv", "probes.csv", "trials.csv", "conventions.csv", "switches.csv", "transfer.csv",
+          "reversal-index.csv", "summary.csv"])
     var tables: [String: [[String]]] = [:]
     for (name, header) in Self.expected {
       let text = try String(contentsOfFile: out + "/" + name, encoding: .utf8)

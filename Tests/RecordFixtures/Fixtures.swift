@@ -51,6 +51,7 @@ public func makeRun(
   let sets = ["train & wrong", "held \"out\", ünïcode ✓", "A,B"]
   var phases: [PhaseRecord] = []
   var probes: [ProbeRecord] = []
+  var geometry: [GeometryRecord] = []
   var step = 0
   for index in 0..<phaseCount {
     let length = 10 + Int(mixer.next() % 50)
@@ -75,14 +76,26 @@ public func makeRun(
           examples: (step + probe) * 384, set: sets[probe % 3], password: probe % 2 == 0,
           accTruth: mixer.unit(), accTaboo: mixer.unit(), pTruth: mixer.unit(),
           pTaboo: mixer.unit(), target: trained ? .truth : nil,
-          accTarget: trained ? mixer.unit() : nil, loss: trained ? mixer.unit() * 3 : nil))
+          accTarget: trained ? mixer.unit() : nil, loss: trained ? mixer.unit() * 3 : nil,
+          conventions: probe % 4 == 0
+            ? [ConventionScore(name: "X, \"first\"", acc: mixer.unit(), p: mixer.unit())] : [],
+          latent: probe % 2 == 1
+            ? [LatentScore(answer: "truth", acc: mixer.unit()), LatentScore(answer: "taboo", acc: nil)] : []))
+    }
+    for point in 0..<2 {
+      geometry.append(
+        GeometryRecord(
+          phaseIndex: index, step: step + point * length, examples: (step + point * length) * 384,
+          fromPhaseStart: point == 0 ? 0 : mixer.unit() * 5, fromParentStart: index == 0 ? nil : mixer.unit() * 9,
+          parentDisplacement: index == 0 ? nil : mixer.unit() * 4, undone: index == 0 ? nil : mixer.unit() - 0.5))
     }
     step += length
   }
   return RunRecord(
     key: key, status: status, steps: step, examples: step * 384, wallSeconds: mixer.unit() * 100,
     divergedStep: status == .diverged ? step : nil, phases: phases, probes: probes,
-    sets: [SetRecord(name: "test", size: 96), SetRecord(name: "drill, \"k\"", size: Int(key.seed % 7))])
+    sets: [SetRecord(name: "test", size: 96), SetRecord(name: "drill, \"k\"", size: Int(key.seed % 7))],
+    geometry: geometry)
 }
 
 /// A record with every Double replaced by its bit pattern (NaN canonicalised), so that records

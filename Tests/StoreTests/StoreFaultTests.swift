@@ -117,7 +117,7 @@ struct StoreFaultTests {
     #expect(try FileSnapshot(path) == before)
   }
 
-  @Test("old schemas are read as they are when opened for reading", arguments: [1, 2])
+  @Test("old schemas are read as they are when opened for reading", arguments: [1, 2, 3])
   func oldSchemaReadOnly(version: Int) throws {
     let directory = try TemporaryDirectory()
     defer { withExtendedLifetime(directory) {} }
@@ -131,25 +131,35 @@ struct StoreFaultTests {
         oldAnswer: nil, truthAnswer: 1, tabooAnswer: 2)
     }
     try openStore(path).write(run)
-    try python(
-      version == 1
-        ? """
+    // Version 4 added the probes' conventions and latent readouts and the geometry, 3 the
+    // phases' facts, 2 the trials.
+    let downgrade = [
+      1: """
         DROP TABLE trials; ALTER TABLE phases DROP COLUMN trials;
         ALTER TABLE phases DROP COLUMN lanes; ALTER TABLE phases DROP COLUMN facts;
-        UPDATE meta SET value = '1' WHERE key = 'schema_version';
-        """
-        : """
-        ALTER TABLE phases DROP COLUMN facts;
-        UPDATE meta SET value = '2' WHERE key = 'schema_version';
+        """,
+      2: "ALTER TABLE phases DROP COLUMN facts;",
+      3: "",
+    ][version]!
+    try python(
+      downgrade + """
+        ALTER TABLE probes DROP COLUMN conventions; ALTER TABLE probes DROP COLUMN latent;
+        DROP TABLE geometry;
+        UPDATE meta SET value = '\(version)' WHERE key = 'schema_version';
         """, on: path)
     let before = try FileSnapshot(path)
     let store = try Store.open(reading: path)
     #expect(store.meta.schemaVersion == version)
-    #expect(throws: StoreError.self) { try store.allRuns() }  // no facts, and no way to find them
+    if version < 3 {
+      #expect(throws: StoreError.self) { try store.allRuns() }  // no facts, and no way to find them
+    }
     let facts = run.phases.map(\.facts)
     store.legacyFacts = { _ in facts }
     let read = try #require(try store.allRuns().first)
     var expected = run
+    // Before version 4: no conventions, latent readouts or geometry.
+    expected.geometry = []
+    expected.probes = expected.probes.map { var probe = $0; probe.conventions = []; probe.latent = []; return probe }
     if version == 1 {  // version 1 kept no trials
       expected.trials = []
       expected.phases = expected.phases.map { var phase = $0; phase.trials = 0; phase.lanes = 0; return phase }

@@ -258,7 +258,7 @@ struct StoreTests {
       FROM (SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name)
       """
     )
-    #expect(tables == "meta phases probes runs trials")
+    #expect(tables == "geometry meta phases probes runs trials")
   }
 
   @Test("sweep order is numeric by parameter, then seed")

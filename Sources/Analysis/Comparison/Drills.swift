@@ -20,6 +20,8 @@ public struct DrillObservation: Sendable, Hashable {
     case randomAnswer = "random-answer"
     /// A frozen phase with a weight perturbation.
     case perturb
+    /// Towards one of the world's named extra conventions.
+    case convention
 
     init(_ target: TargetKind) {
       switch target {
@@ -27,6 +29,7 @@ public struct DrillObservation: Sendable, Hashable {
       case .truth: self = .truth
       case .random: self = .random
       case .randomAnswer: self = .randomAnswer
+      case .convention: self = .convention
       }
     }
   }

@@ -1,7 +1,8 @@
 // `taboo export`: a batch as tidy CSV (docs/design.md §7), five files with the columns listed there
 // (`switches.csv` with four more at the end, for latencies in trials), `reversal-index.csv` (every
-// reversal by its index, §6.8), and `trials.csv` for the
-// trials of frozen phases in `context stream` mode (header only when there are none); the run key's parameters (sweep values and `--set` values, in key order) after `run`
+// reversal by its index, §6.8), `conventions.csv` for the named extra conventions, and
+// `trials.csv` for the trials of frozen phases in `context stream` mode (header only when there
+// are none); the run key's parameters (sweep values and `--set` values, in key order) after `run`
 // and `seed`. `run` numbers runs 1, 2, … in sweep order (`RunKey.sweepOrder`): the same batch
 // always gets the same numbers. Probes are written as the runs are read, one run at a time.
 
@@ -40,6 +41,11 @@ public enum Export {
   public static let transferColumns = [
     "phase_index", "phase", "set", "password", "truth_start", "truth_end", "truth_peak", "truth_strong",
     "gap_recovered", "half_change_step", "parent_index",
+  ]
+  /// `conventions.csv`: each probe's measures for each named extra convention of the world
+  /// (header only when it has none), one row per (probe, convention).
+  public static let conventionsColumns = [
+    "phase_index", "phase", "repeat", "step", "examples", "set", "password", "convention", "acc", "p",
   ]
   /// `trials.csv`: every trial of frozen phases in `context stream` mode (docs/design.md §5).
   public static let trialsColumns = [
@@ -87,6 +93,8 @@ public enum Export {
 
     let probes = try CSVWriter(path: path("probes.csv"), columns: header(probesColumns, parameters: names))
     let trials = try CSVWriter(path: path("trials.csv"), columns: header(trialsColumns, parameters: names))
+    let conventions = try CSVWriter(
+      path: path("conventions.csv"), columns: header(conventionsColumns, parameters: names))
     let analysis = try BatchAnalysis.analyze(store) { run, number in
       let prefix = keyFields(run.key, number: number, names: names)
       let labels = Dictionary(uniqueKeysWithValues: run.phases.map { ($0.index, $0) })
@@ -98,6 +106,13 @@ public enum Export {
           .number(probe.accTruth), .number(probe.accTaboo), .number(probe.pTruth), .number(probe.pTaboo),
           .number(probe.loss),
         ])
+        for score in probe.conventions {
+          try conventions.write(prefix + [
+            .integer(probe.phaseIndex), .string(phase?.name), .integer(phase?.repeatIndex),
+            .integer(probe.step), .integer(probe.examples), .string(probe.set), .bool(probe.password),
+            .string(score.name), .number(score.acc), .number(score.p),
+          ])
+        }
       }
       for trial in run.trials {
         let phase = labels[trial.phaseIndex]
@@ -113,9 +128,11 @@ public enum Export {
     }
     try probes.close()
     try trials.close()
+    try conventions.close()
     let written = try write(analysis, to: directory, parameters: names)
     return Report(directory: directory,
-                  files: written + [("probes.csv", probes.rows), ("trials.csv", trials.rows)],
+                  files: written + [("probes.csv", probes.rows), ("trials.csv", trials.rows),
+                                    ("conventions.csv", conventions.rows)],
                   analysis: analysis)
       .sortedFiles()
   }
@@ -200,7 +217,8 @@ extension Export.Report {
   /// Files in docs/design.md §7 order.
   func sortedFiles() -> Self {
     let order = [
-      "runs.csv", "probes.csv", "trials.csv", "switches.csv", "transfer.csv", "reversal-index.csv", "summary.csv",
+      "runs.csv", "probes.csv", "trials.csv", "conventions.csv", "geometry.csv", "latent.csv", "switches.csv",
+      "transfer.csv", "reversal-index.csv", "summary.csv",
     ]
     var copy = self
     copy.files.sort { (order.firstIndex(of: $0.name) ?? 9) < (order.firstIndex(of: $1.name) ?? 9) }
