@@ -440,7 +440,6 @@ struct DirectiveParser {
   }
 
   private mutating func probe(_ statement: Statement) {
-    noBlock(statement)
     guard once(file.probe?.range, statement) else { return }
     var cursor = ArgumentCursor(statement)
     guard cursor.consumeWord("every", &diagnostics, help: "write 'probe every N steps on SET, …'") != nil,
@@ -451,7 +450,20 @@ struct DirectiveParser {
       let sets = setNames(&cursor)
     else { return }
     cursor.finish(&diagnostics)
-    file.probe = ProbeSyntax(every: every, sets: sets, range: statement.range)
+    var syntax = ProbeSyntax(every: every, sets: sets, range: statement.range)
+    // `probe … { latent }`: the linear readouts of the hidden state (docs/design.md §6.9).
+    for inner in statement.block?.statements ?? [] {
+      noBlock(inner)
+      guard inner.name.text == "latent" else {
+        unknown(inner, among: Directives.probe, context: "probe option")
+        continue
+      }
+      guard once(syntax.latent, inner) else { continue }
+      var options = ArgumentCursor(inner)
+      options.finish(&diagnostics, help: "'latent' takes no arguments")
+      syntax.latent = inner.name.range
+    }
+    file.probe = syntax
   }
 
   /// `NAME (, NAME)*`: set names only, not expressions.

@@ -43,7 +43,9 @@ extension Scenario {
       name: name, point: point, parameters: values, world: world.resolved(values),
       sets: sets.map { Specification.SetDefinition(name: $0.name, expression: $0.expression.resolved(values)) },
       model: model.resolved(values), training: training, context: context.resolved(values),
-      probe: probe.map { ProbeSpec(everySteps: wholeNumber($0.everySteps.value(values)), sets: $0.sets) },
+      probe: probe.map {
+        ProbeSpec(everySteps: wholeNumber($0.everySteps.value(values)), sets: $0.sets, latent: $0.latent)
+      },
       criterion: Specification.Criterion(
         fraction: criterion.fraction.value(values), probes: wholeNumber(criterion.probes.value(values))),
       phases: phases)

@@ -226,10 +226,13 @@ public struct Scenario: Sendable, Equatable {
     public var everySteps: Quantity
     /// Set names, each probed with and without password.
     public var sets: [String]
+    /// `{ latent }`: linear readouts of the hidden state at each probe (docs/design.md §6.9).
+    public var latent: Bool
 
-    public init(everySteps: Quantity, sets: [String]) {
+    public init(everySteps: Quantity, sets: [String], latent: Bool = false) {
       self.everySteps = everySteps
       self.sets = sets
+      self.latent = latent
     }
   }
 

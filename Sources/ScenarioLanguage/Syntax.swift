@@ -178,6 +178,8 @@ struct ContextSyntax: Sendable, Equatable {
 struct ProbeSyntax: Sendable, Equatable {
   var every: QuantitySyntax
   var sets: [NameSyntax]
+  /// `{ latent }`.
+  var latent: SourceRange?
   var range: SourceRange
 }
 

@@ -638,7 +638,7 @@ struct Validator {
       names.append(name.text)
     }
     guard let every else { return }
-    probe = Scenario.Probe(everySteps: every, sets: names)
+    probe = Scenario.Probe(everySteps: every, sets: names, latent: entry.latent != nil)
   }
 
   private mutating func buildCriterion() {

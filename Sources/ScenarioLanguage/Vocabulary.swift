@@ -41,6 +41,7 @@ enum Directives {
   ]
   static let world = ["items", "convention", "password", "length", "vocab", "classes"]
   static let model = ["embedding", "layers", "heads", "ff"]
+  static let probe = ["latent"]
   static let train = ["optimizer", "batch"] + TrainingSettings.numeric.map(\.word) + ["keep-optimizer"]
   static let streams = TargetKind.builtIn.map(\.rawValue) + ["random-all"]
   static let phase = streams + train + ["frozen", "perturb"]
@@ -51,6 +52,7 @@ enum Directives {
     if topLevel.contains(name) { return "at the top level of the file" }
     if world.contains(name) { return "inside 'world … { }'" }
     if model.contains(name) { return "inside 'model … { }'" }
+    if probe.contains(name) { return "inside 'probe … { }'" }
     if train.contains(name) { return "inside 'train { }' or a phase" }
     if phase.contains(name) { return "inside a phase" }
     return nil

@@ -45,6 +45,12 @@ struct Prober {
   private var outcomes: [ItemOutcome]
   private var buffers: BatchBuffers
   let chunk: Int
+  /// `probe … { latent }`: the hidden state at the answer position of each item without
+  /// password (N × H), and which items the readouts are fitted on (§6.9).
+  private var hidden: [Float] = []
+  private let fitted: [Bool]
+  /// The answers read out: truth, taboo (where the world has a convention), each named one.
+  private let latentAnswers: [TargetKind]
 
   /// Items evaluated per forward pass: at most 512, at most every item with and without
   /// password.
@@ -55,6 +61,12 @@ struct Prober {
     self.chunk = chunk
     outcomes = [ItemOutcome](repeating: ItemOutcome(), count: 2 * plan.world.items.count)
     buffers = BatchBuffers(world: plan.world, capacity: chunk)
+    let latent = plan.spec.probe?.latent ?? false
+    fitted = latent ? LatentReadout.split(items: plan.world.items.count, seed: plan.seed) : []
+    latentAnswers = !latent ? []
+      : [.truth] + (plan.spec.world.convention == nil ? [] : [.taboo])
+        + plan.world.conventionNames.map { .convention($0) }
+    if latent { hidden = [Float](repeating: 0, count: plan.world.items.count * plan.networkShape.hidden) }
   }
 
   /// The pairs reported during `phase`: probed sets (both password states where the world has a
@@ -99,7 +111,8 @@ struct Prober {
       let part = sequences[start..<min(start + chunk, sequences.count)]
       evaluate(network, workspace: workspace, part, context: context)
     }
-    return pairs.map { pair in
+    let latent = latentScores(pairs, evaluated: sequences.filter { !$0.password }.map(\.item))
+    return pairs.enumerated().map { index, pair in
       let offset = pair.password ? n : 0
       let names = plan.world.conventionNames
       var accTruth = 0.0, accTaboo = 0.0, pTruth = 0.0, pTaboo = 0.0, accTarget = 0.0, loss = 0.0
@@ -129,7 +142,45 @@ struct Prober {
         password: pair.password, accTruth: accTruth / count, accTaboo: accTaboo / count,
         pTruth: pTruth / count, pTaboo: pTaboo / count, target: pair.target,
         accTarget: pair.target == nil ? nil : accTarget / count,
-        loss: pair.target == nil ? nil : loss / count, conventions: conventions)
+        loss: pair.target == nil ? nil : loss / count, conventions: conventions, latent: latent[index])
+    }
+  }
+
+  /// The latent scores of each pair (empty with password, or without `latent`): one readout per
+  /// answer, fitted on the evaluated items of the fit half, scored on each pair's other items.
+  private func latentScores(_ pairs: [ProbeTarget], evaluated: [Int]) -> [[LatentScore]] {
+    guard !latentAnswers.isEmpty else { return pairs.map { _ in [] } }
+    let h = plan.networkShape.hidden, world = plan.world
+    let fit = evaluated.filter { fitted[$0] }
+    var rows = [Float]()
+    rows.reserveCapacity(fit.count * h)
+    for item in fit { rows.append(contentsOf: hidden[(item * h)..<((item + 1) * h)]) }
+    let readouts = latentAnswers.map { answer in
+      LatentReadout(
+        rows: rows, labels: fit.map { world.items[$0].targets(answer).answer }, features: h,
+        classes: world.classes)
+    }
+    // Each held-out item's prediction by each readout, once.
+    var predicted: [Int: [Int32]] = [:]
+    return hidden.withUnsafeBufferPointer { states in
+      pairs.map { pair -> [LatentScore] in
+        guard !pair.password else { return [] }
+        let scored = pair.items.filter { !fitted[$0] }
+        return latentAnswers.indices.map { a -> LatentScore in
+          guard readouts[a] != nil, !scored.isEmpty else {
+            return LatentScore(answer: latentAnswers[a].rawValue, acc: nil)
+          }
+          var right = 0
+          for item in scored {
+            if predicted[item] == nil {
+              let row = UnsafeBufferPointer(rebasing: states[(item * h)..<((item + 1) * h)])
+              predicted[item] = readouts.map { $0?.predict(row) ?? -1 }
+            }
+            if predicted[item]![a] == world.items[item].targets(latentAnswers[a]).answer { right += 1 }
+          }
+          return LatentScore(answer: latentAnswers[a].rawValue, acc: Double(right) / Double(scored.count))
+        }
+      }
     }
   }
 
@@ -184,6 +235,11 @@ struct Prober {
         }
       }
       outcomes[(example.password ? n : 0) + example.item] = outcome
+      if !hidden.isEmpty, !example.password {
+        let h = plan.networkShape.hidden
+        let states = workspace.finalHidden
+        for j in 0..<h { hidden[example.item * h + j] = states[row * h + j] }
+      }
     }
   }
 }

@@ -105,10 +105,14 @@ public struct ProbeSpec: Sendable, Hashable, Codable {
   public var everySteps: Int
   /// Set names, each probed with and without password.
   public var sets: [String]
+  /// `probe … { latent }`: at each probe, linear readouts of every answer from the hidden state
+  /// at the answer position, fitted and scored on held-out items (docs/design.md §6.9).
+  public var latent: Bool
 
-  public init(everySteps: Int, sets: [String]) {
+  public init(everySteps: Int, sets: [String], latent: Bool = false) {
     self.everySteps = everySteps
     self.sets = sets
+    self.latent = latent
   }
 }
 

@@ -26,7 +26,8 @@ extension RunSpec {
     }
     if let d = change("the context", old.context, context, { $0.window.map { "stream \($0)" } ?? "reset" }) { return d }
     if let d = change("the probes", old.probe, probe, { p in
-      p.map { "every \($0.everySteps) steps on \($0.sets.joined(separator: ", "))" } ?? "none"
+      p.map { "every \($0.everySteps) steps on \($0.sets.joined(separator: ", "))\($0.latent ? " { latent }" : "")" }
+        ?? "none"
     }) { return d }
     if let d = change("the criterion", old.criterion, criterion, {
       "\(formatNumber(($0.fraction * 1e8).rounded() / 1e6))% over \($0.probes) probes"

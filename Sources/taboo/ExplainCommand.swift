@@ -210,6 +210,12 @@ struct ExplainCommand: Command {
       if case .stream(let w) = scenario.context {
         lines.append("           (each probed item after the last \(w) examples shown in lane 0)")
       }
+      if probe.latent {
+        let answers = ["truth", "taboo"] + world.conventions.map(\.name)
+        lines.append(
+          "           latent: linear readouts of \(answers.joined(separator: ", ")) from the hidden state, "
+            + "fitted on half the items, scored on the rest")
+      }
     } else {
       lines.append("probes     none")
     }

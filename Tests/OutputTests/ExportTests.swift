@@ -31,6 +31,8 @@ struct ExportTests {
     "summary.csv": "k, lr, metric, phase, set, password, n, median, q25, q75, mean, ci_low, ci_high",
     "conventions.csv": "run, seed, k, lr, phase_index, phase, repeat, step, examples, set, password, "
       + "convention, acc, p",
+    "latent.csv": "run, seed, k, lr, phase_index, phase, repeat, step, examples, set, answer, latent_acc, "
+      + "behaviour_acc",
   ]
 
   static let oddPhase = "drill, \"hard\"\nline two"
@@ -59,8 +61,8 @@ struct ExportTests {
     let out = directory.file("out")
     let report = try Export.write(store, to: out)
     #expect(report.files.map(\.name)
-      == ["runs.csv", "probes.csv", "trials.csv", "conventions.csv", "switches.csv", "transfer.csv",
-          "reversal-index.csv", "summary.csv"])
+      == ["runs.csv", "probes.csv", "trials.csv", "conventions.csv", "latent.csv", "switches.csv",
+          "transfer.csv", "reversal-index.csv", "summary.csv"])
     var tables: [String: [[String]]] = [:]
     for (name, header) in Self.expected {
       let text = try String(contentsOfFile: out + "/" + name, encoding: .utf8)

@@ -1,6 +1,7 @@
 // `taboo export`: a batch as tidy CSV (docs/design.md §7), five files with the columns listed there
 // (`switches.csv` with four more at the end, for latencies in trials), `reversal-index.csv` (every
-// reversal by its index, §6.8), `conventions.csv` for the named extra conventions, and
+// reversal by its index, §6.8), `conventions.csv` for the named extra conventions, `latent.csv` for
+// latent probes, and
 // `trials.csv` for the trials of frozen phases in `context stream` mode (header only when there
 // are none); the run key's parameters (sweep values and `--set` values, in key order) after `run`
 // and `seed`. `run` numbers runs 1, 2, … in sweep order (`RunKey.sweepOrder`): the same batch
@@ -46,6 +47,11 @@ public enum Export {
   /// (header only when it has none), one row per (probe, convention).
   public static let conventionsColumns = [
     "phase_index", "phase", "repeat", "step", "examples", "set", "password", "convention", "acc", "p",
+  ]
+  /// `latent.csv`: `probe … { latent }`'s held-out readout accuracy, one row per (probe without
+  /// password, answer); header only without latent probes.
+  public static let latentColumns = [
+    "phase_index", "phase", "repeat", "step", "examples", "set", "answer", "latent_acc", "behaviour_acc",
   ]
   /// `trials.csv`: every trial of frozen phases in `context stream` mode (docs/design.md §5).
   public static let trialsColumns = [
@@ -95,6 +101,7 @@ public enum Export {
     let trials = try CSVWriter(path: path("trials.csv"), columns: header(trialsColumns, parameters: names))
     let conventions = try CSVWriter(
       path: path("conventions.csv"), columns: header(conventionsColumns, parameters: names))
+    let latent = try CSVWriter(path: path("latent.csv"), columns: header(latentColumns, parameters: names))
     let analysis = try BatchAnalysis.analyze(store) { run, number in
       let prefix = keyFields(run.key, number: number, names: names)
       let labels = Dictionary(uniqueKeysWithValues: run.phases.map { ($0.index, $0) })
@@ -113,6 +120,20 @@ public enum Export {
             .string(score.name), .number(score.acc), .number(score.p),
           ])
         }
+        for score in probe.latent {
+          // The behavioural accuracy beside it: the share of the set's answers that are this answer.
+          let behaviour: Double? =
+            switch score.answer {
+            case "truth": probe.accTruth
+            case "taboo": probe.accTaboo
+            default: probe.conventions.first { $0.name == score.answer }?.acc
+            }
+          try latent.write(prefix + [
+            .integer(probe.phaseIndex), .string(phase?.name), .integer(phase?.repeatIndex),
+            .integer(probe.step), .integer(probe.examples), .string(probe.set), .string(score.answer),
+            .number(score.acc), .number(behaviour),
+          ])
+        }
       }
       for trial in run.trials {
         let phase = labels[trial.phaseIndex]
@@ -129,10 +150,11 @@ public enum Export {
     try probes.close()
     try trials.close()
     try conventions.close()
+    try latent.close()
     let written = try write(analysis, to: directory, parameters: names)
     return Report(directory: directory,
                   files: written + [("probes.csv", probes.rows), ("trials.csv", trials.rows),
-                                    ("conventions.csv", conventions.rows)],
+                                    ("conventions.csv", conventions.rows), ("latent.csv", latent.rows)],
                   analysis: analysis)
       .sortedFiles()
   }
