@@ -96,10 +96,13 @@ struct Prober {
   }
 
   /// Evaluates every needed sequence and returns one record per pair. With `context` (stream
-  /// mode), every sequence starts from that state instead of zero.
+  /// mode, a recurrent network), every sequence starts from that state instead of zero; with a
+  /// non-empty `prefix` (stream mode, a transformer), every sequence follows those tokens in one
+  /// pass, run in `prefixWorkspace` (the stream's, sized for a window).
   mutating func probe(
     _ network: Network, workspace: Workspace, pairs: [ProbeTarget],
-    phaseIndex: Int, step: Int, examples: Int, context: CarriedState? = nil
+    phaseIndex: Int, step: Int, examples: Int, context: CarriedState? = nil,
+    prefix: [Int32] = [], prefixWorkspace: Workspace? = nil
   ) -> [ProbeRecord] {
     let n = plan.world.items.count
     var needed = [Bool](repeating: false, count: 2 * n)
@@ -107,9 +110,12 @@ struct Prober {
     let sequences = needed.indices.filter { needed[$0] }.map {
       Example(item: $0 % n, password: $0 >= n, target: .truth)
     }
-    for start in stride(from: 0, to: sequences.count, by: chunk) {
-      let part = sequences[start..<min(start + chunk, sequences.count)]
-      evaluate(network, workspace: workspace, part, context: context)
+    let (passWorkspace, rows) = prefix.isEmpty || prefixWorkspace == nil
+      ? (workspace, chunk) : (prefixWorkspace!, min(chunk, prefixWorkspace!.capacity))
+    for start in stride(from: 0, to: sequences.count, by: rows) {
+      let part = sequences[start..<min(start + rows, sequences.count)]
+      evaluate(network, workspace: passWorkspace, part, context: context,
+               prefix: prefixWorkspace == nil ? [] : prefix)
     }
     let latent = latentScores(pairs, evaluated: sequences.filter { !$0.password }.map(\.item))
     return pairs.enumerated().map { index, pair in
@@ -185,22 +191,42 @@ struct Prober {
   }
 
   private mutating func evaluate(
-    _ network: Network, workspace: Workspace, _ part: ArraySlice<Example>, context: CarriedState?
+    _ network: Network, workspace: Workspace, _ part: ArraySlice<Example>, context: CarriedState?,
+    prefix: [Int32]
   ) {
     let world = plan.world, b = part.count, t = world.steps
     buffers.fill(part) { _ in nil }
-    context?.broadcast(rows: b, into: workspace)
-    let supervision: Supervision = world.everyPosition ? .everyPosition : .lastPosition
-    let targetCount = buffers.targetCount(b)
-    buffers.tokens.withUnsafeBufferPointer { tokens in
-      buffers.targets.withUnsafeBufferPointer { targets in
-        _ = network.forward(
-          .tokens(UnsafeBufferPointer(rebasing: tokens[0..<(b * t)])),
-          targets: UnsafeBufferPointer(rebasing: targets[0..<targetCount]),
-          batch: b, steps: t, supervision: supervision, initialState: context != nil,
-          forBackward: false, workspace: workspace)
+    if prefix.isEmpty {
+      context?.broadcast(rows: b, into: workspace)
+      let supervision: Supervision = world.everyPosition ? .everyPosition : .lastPosition
+      let targetCount = buffers.targetCount(b)
+      buffers.tokens.withUnsafeBufferPointer { tokens in
+        buffers.targets.withUnsafeBufferPointer { targets in
+          _ = network.forward(
+            .tokens(UnsafeBufferPointer(rebasing: tokens[0..<(b * t)])),
+            targets: UnsafeBufferPointer(rebasing: targets[0..<targetCount]),
+            batch: b, steps: t, supervision: supervision, initialState: context != nil,
+            forBackward: false, workspace: workspace)
+        }
+      }
+    } else {
+      // The prefix, then each sequence: (P + T) positions, time-major, every position read.
+      let p = prefix.count, steps = p + t
+      var tokens = [Int32](repeating: 0, count: steps * b)
+      for row in 0..<b {
+        for (s, token) in prefix.enumerated() { tokens[s * b + row] = token }
+        for s in 0..<t { tokens[(p + s) * b + row] = buffers.tokens[s * b + row] }
+      }
+      let targets = [Int32](repeating: -1, count: steps * b)
+      tokens.withUnsafeBufferPointer { tokens in
+        targets.withUnsafeBufferPointer { targets in
+          _ = network.forward(
+            .tokens(tokens), targets: targets, batch: b, steps: steps, supervision: .everyPosition,
+            initialState: false, forBackward: false, workspace: workspace)
+        }
       }
     }
+    let offset = prefix.count
     let n = world.items.count
     for (row, example) in part.enumerated() {
       let item = world.items[example.item]
@@ -211,7 +237,7 @@ struct Prober {
       outcome.pTaboo = last[Int(item.taboo.answer)]
       // Cross-entropy against each target over the supervised positions.
       var losses = (truth: 0.0, taboo: 0.0, random: 0.0, randomAnswer: 0.0)
-      let positions = world.everyPosition ? Array(1..<t) : [t - 1]
+      let positions = (world.everyPosition ? Array(1..<t) : [t - 1]).map { $0 + offset }
       let randomAnswer = item.targets(.randomAnswer)
       for (slot, s) in positions.enumerated() {
         let p = workspace.probabilities(step: s, row: row)

@@ -13,6 +13,9 @@
 // read at the item's last supervised position, before its target answer is shown.
 // Probes: every probed item is presented after a context of the last W examples lane 0 was shown,
 // run from a zero state.
+// A transformer carries no state (docs/design.md §5.1): its trials and probes are one pass over
+// the lane's last W − 1 examples as shown and then the example or probed item, the same window
+// of W examples that a training step shows it.
 
 import Specification
 import Networks
@@ -73,11 +76,16 @@ package struct StreamLanes {
   let window: Int
   /// Positions per example: the item's T tokens and its answer token.
   let exampleLength: Int
-  /// Sized for the largest lane count and a full window; also runs the probes' context.
-  let workspace: Workspace
+  /// Sized for the largest lane count and a full window; also runs the probes' context (and a
+  /// transformer's probes).
+  package let workspace: Workspace
   package var state: CarriedState
-  /// The last (at most W) examples shown in lane 0, oldest first: the probes' context.
-  private(set) var recent: [Example] = []
+  /// The last (at most W) examples shown in lane 0, oldest first, with what each showed: the
+  /// probes' context.
+  private(set) var recent: [(example: Example, shown: Targets)] = []
+  /// A transformer's window history: per lane, its last (at most W − 1) examples as shown.
+  private var history: [[(example: Example, shown: Targets)]] = []
+  private var recurrent: Bool { plan.spec.model.cell.isRecurrent }
   private var tokens: [Int32]
   private var targets: [Int32]
 
@@ -97,6 +105,10 @@ package struct StreamLanes {
   /// Sets the number of lanes: lanes kept carry on, new ones start from a zero state.
   package mutating func setLanes(_ count: Int) {
     if count != state.rows { state = state.resized(to: count) }
+    if !recurrent {
+      if history.count > count { history.removeLast(history.count - count) }
+      while history.count < count { history.append([]) }
+    }
   }
 
   /// Lays out `examples` (example e of lane l at index e·lanes + l) as (n·(T+1), lanes) tokens and
@@ -151,11 +163,23 @@ package struct StreamLanes {
     forward(network, examples, perLane: n)
   }
 
-  /// Carries the state of the last pass on and remembers lane 0's examples.
-  private mutating func advance(_ examples: ArraySlice<Example>, perLane n: Int) {
-    state.capture(from: workspace)
-    for e in 0..<n { recent.append(examples[examples.startIndex + e * lanes]) }
+  /// Carries the state of the last pass on and remembers lane 0's examples (and, for a
+  /// transformer, every lane's), with what each showed.
+  private mutating func advance(_ examples: ArraySlice<Example>, perLane n: Int, shown: [Targets]?) {
+    if recurrent { state.capture(from: workspace) }
+    func shownTargets(_ i: Int) -> Targets {
+      shown?[i] ?? plan.world.items[examples[examples.startIndex + i].item].targets(examples[examples.startIndex + i].target)
+    }
+    for e in 0..<n { recent.append((examples[examples.startIndex + e * lanes], shownTargets(e * lanes))) }
     if recent.count > window { recent.removeFirst(recent.count - window) }
+    guard !recurrent else { return }
+    for lane in 0..<lanes {
+      for e in 0..<n {
+        history[lane].append((examples[examples.startIndex + e * lanes + lane], shownTargets(e * lanes + lane)))
+      }
+      let keep = window - 1
+      if history[lane].count > keep { history[lane].removeFirst(history[lane].count - keep) }
+    }
   }
 
   /// One training window: W examples per lane (`examples.count == W·lanes`). Adds the window's
@@ -168,19 +192,80 @@ package struct StreamLanes {
     let loss = forward(network, examples, perLane: window, shown: shown)
     guard loss.isFinite else { return loss }
     network.backward(workspace: workspace, into: &gradient)
-    advance(examples, perLane: window)
+    advance(examples, perLane: window, shown: shown)
     return loss
   }
 
   /// One trial: one example per lane, forward only. Returns each lane's answer.
   /// `shown`: what each lane's example shows after its answer (a noisy stream's answer).
-  mutating func trial(_ network: Network, _ examples: ArraySlice<Example>, shown: [Targets]? = nil) -> [Int] {
+  package mutating func trial(_ network: Network, _ examples: ArraySlice<Example>, shown: [Targets]? = nil) -> [Int] {
     precondition(examples.count == lanes, "a trial needs one example per lane")
+    guard recurrent else {
+      let answers = windowTrial(network, examples)
+      advance(examples, perLane: 1, shown: shown)
+      return answers
+    }
     _ = forward(network, examples, perLane: 1, forBackward: false, shown: shown)
     let answerPosition = plan.world.steps - 1
     let answers = (0..<lanes).map { argmax(workspace.probabilities(step: answerPosition, row: $0)) }
-    advance(examples, perLane: 1)
+    advance(examples, perLane: 1, shown: shown)
     return answers
+  }
+
+  /// A transformer's trial: each lane's window history, then its example, in one pass (lanes
+  /// with histories of equal length together); the answer is read at the example's answer
+  /// position.
+  private mutating func windowTrial(_ network: Network, _ examples: ArraySlice<Example>) -> [Int] {
+    var answers = [Int](repeating: 0, count: lanes)
+    let groups = Dictionary(grouping: 0..<lanes) { history[$0].count }
+    for (context, rows) in groups.sorted(by: { $0.key < $1.key }) {
+      let sequences = rows.map { lane -> [Int32] in
+        history[lane].flatMap { exampleTokens($0.example, showing: $0.shown) }
+          + exampleTokens(examples[examples.startIndex + lane], showing: nil)
+      }
+      let answerPosition = context * exampleLength + plan.world.steps - 1
+      run(network, sequences)
+      for (row, lane) in rows.enumerated() {
+        answers[lane] = argmax(workspace.probabilities(step: answerPosition, row: row))
+      }
+    }
+    return answers
+  }
+
+  /// An example's tokens: its start (or password) token and item tokens, then the answer token
+  /// of what it shows (none for nil: an example whose answer is still to come).
+  package func exampleTokens(_ example: Example, showing shown: Targets?) -> [Int32] {
+    let world = plan.world, item = world.items[example.item]
+    return [example.password ? world.passwordToken : world.startToken] + item.tokens
+      + (shown.map { [plan.answerToken($0.answer)] } ?? [])
+  }
+
+  /// Runs equally long token sequences, one per row, forward without targets (probabilities at
+  /// every position).
+  private mutating func run(_ network: Network, _ sequences: [[Int32]]) {
+    let b = sequences.count, steps = sequences[0].count
+    for (row, sequence) in sequences.enumerated() {
+      for (p, token) in sequence.enumerated() {
+        tokens[p * b + row] = token
+        targets[p * b + row] = -1
+      }
+    }
+    let count = b * steps
+    tokens.withUnsafeBufferPointer { tokens in
+      targets.withUnsafeBufferPointer { targets in
+        _ = network.forward(
+          .tokens(UnsafeBufferPointer(rebasing: tokens[0..<count])),
+          targets: UnsafeBufferPointer(rebasing: targets[0..<count]),
+          batch: b, steps: steps, supervision: .everyPosition, initialState: false,
+          forBackward: false, workspace: workspace)
+      }
+    }
+  }
+
+  /// A transformer's probe context: the tokens of lane 0's last W − 1 examples as shown, oldest
+  /// first, which every probed sequence follows in its pass (empty before any example).
+  package func probePrefix() -> [Int32] {
+    recent.suffix(window - 1).flatMap { exampleTokens($0.example, showing: $0.shown) }
   }
 
   /// The state after lane 0's recent examples, run from a zero state: the probes' context
@@ -190,8 +275,8 @@ package struct StreamLanes {
     let carried = state
     defer { state = carried }
     state = CarriedState(rows: 1, hidden: plan.spec.model.hidden, lstm: plan.spec.model.cell == .lstm)
-    let context = recent
-    _ = forward(network, context[...], perLane: context.count, forBackward: false)
+    let context = recent.map(\.example)
+    _ = forward(network, context[...], perLane: context.count, forBackward: false, shown: recent.map(\.shown))
     state.capture(from: workspace)
     return state
   }

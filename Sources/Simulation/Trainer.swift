@@ -177,9 +177,14 @@ public struct Trainer {
       func takeProbe() -> Bool {
         let probeStart = Date()
         defer { probeSeconds += Date().timeIntervalSince(probeStart) }
-        let context = stream?.probeContext(network)
+        // Stream mode: a recurrent network's probes start from lane 0's context state; a
+        // transformer's follow lane 0's last W − 1 examples in one pass (docs/design.md §5.1).
+        let recurrent = plan.spec.model.cell.isRecurrent
+        let context = recurrent ? stream?.probeContext(network) : nil
         let records = prober.probe(network, workspace: workspace, pairs: pairs,
-                                   phaseIndex: index, step: step, examples: seen, context: context)
+                                   phaseIndex: index, step: step, examples: seen, context: context,
+                                   prefix: recurrent ? [] : stream?.probePrefix() ?? [],
+                                   prefixWorkspace: recurrent ? nil : stream?.workspace)
         probes.append(contentsOf: records)
         lastProbeStep = step
         let fraction = plan.spec.criterion.fraction - 1e-12, needed = plan.spec.criterion.probes
