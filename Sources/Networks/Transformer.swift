@@ -90,6 +90,12 @@ enum Transformer {
               beta: 1, c: out, ldc: o)
   }
 
+  /// Sequences up to this length run attention as direct loops over the causal triangle
+  /// (`TransformerKernels.smallAttention`): at T = 7 one head's products are 7 × 7 × d, where
+  /// two sgemm calls per sequence and head cost more in call overhead than in arithmetic.
+  /// Longer sequences (stream-mode windows) use sgemm on strided views.
+  static let smallSequence = 32
+
   /// The causal attention of every sequence and head: weights into `probs` (B, heads, T, T),
   /// the heads' outputs side by side into `context` (R, D).
   static func attention(
@@ -98,6 +104,17 @@ enum Transformer {
   ) {
     let hd = d / heads, stride = b * 3 * d
     let scale = 1 / Float(hd).squareRoot()
+    if t <= smallSequence {
+      for row in 0..<b {
+        for h in 0..<heads {
+          let q = qkv + row * 3 * d + h * hd
+          TransformerKernels.smallAttention(
+            q: q, k: q + d, v: q + 2 * d, stride: stride, probs: probs + (row * heads + h) * t * t,
+            steps: t, width: hd, scale: scale, context: context + row * d + h * hd, contextStride: b * d)
+        }
+      }
+      return
+    }
     for row in 0..<b {
       for h in 0..<heads {
         let q = qkv + row * 3 * d + h * hd, k = q + d, v = q + 2 * d
@@ -231,6 +248,18 @@ enum Transformer {
   ) {
     let hd = d / heads, stride = b * 3 * d
     let scale = 1 / Float(hd).squareRoot()
+    if t <= smallSequence {
+      for row in 0..<b {
+        for h in 0..<heads {
+          let q = qkv + row * 3 * d + h * hd, dq = dQKV + row * 3 * d + h * hd
+          TransformerKernels.smallAttentionBackward(
+            q: q, k: q + d, v: q + 2 * d, stride: stride, probs: probs + (row * heads + h) * t * t,
+            steps: t, width: hd, scale: scale, dContext: dContext + row * d + h * hd,
+            contextStride: b * d, dScores: dScores, dq: dq, dk: dq + d, dv: dq + 2 * d)
+        }
+      }
+      return
+    }
     for row in 0..<b {
       for h in 0..<heads {
         let q = qkv + row * 3 * d + h * hd, k = q + d, v = q + 2 * d

@@ -167,4 +167,100 @@ package enum TransformerKernels {
       for j in (i + 1)..<t { dr[j] = 0 }
     }
   }
+
+  /// Σ a[j]·b[j] over n floats, lanes first, then the tail.
+  @inline(__always)
+  static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+    var sum = Lanes()
+    var j = 0
+    while j + Lanes.scalarCount <= n {
+      sum = Activation.multiplyAdd(Lanes.load(a + j, count: n - j), Lanes.load(b + j, count: n - j), sum)
+      j += Lanes.scalarCount
+    }
+    var total = sum.sum()
+    while j < n {
+      total += a[j] * b[j]
+      j += 1
+    }
+    return total
+  }
+
+  /// y[j] += α·x[j] over n floats.
+  @inline(__always)
+  static func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+    let a = Lanes(repeating: alpha)
+    var j = 0
+    while j + Lanes.scalarCount <= n {
+      Activation.multiplyAdd(a, Lanes.load(x + j, count: n - j), Lanes.load(y + j, count: n - j))
+        .store(to: y + j, count: n - j)
+      j += Lanes.scalarCount
+    }
+    while j < n {
+      y[j] += alpha * x[j]
+      j += 1
+    }
+  }
+
+  /// One sequence and head of causal attention, as loops over the triangle j ≤ i: row i of the
+  /// weights `probs` (T × T, zero beyond i) = softmax_j(q_i · k_j · scale), and context_i =
+  /// Σ_j a_ij v_j. q, k, v rows are `stride` apart, context rows `contextStride`, each `width`
+  /// wide.
+  static func smallAttention(
+    q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, stride: Int,
+    probs: UnsafeMutablePointer<Float>, steps t: Int, width: Int, scale: Float,
+    context: UnsafeMutablePointer<Float>, contextStride: Int
+  ) {
+    for i in 0..<t {
+      let a = probs + i * t, qi = q + i * stride
+      for j in 0...i { a[j] = scale * dot(qi, k + j * stride, width) }
+      for j in (i + 1)..<max(i + 1, t) { a[j] = 0 }
+      var top = a[0]
+      for j in 0...i { top = max(top, a[j]) }
+      var total: Float = 0
+      for j in 0...i {
+        let e = Activation.exp(a[j] - top)
+        a[j] = e
+        total += e
+      }
+      let inverse = 1 / total
+      let ci = context + i * contextStride
+      ci.update(repeating: 0, count: width)
+      for j in 0...i {
+        a[j] *= inverse
+        axpy(a[j], v + j * stride, ci, width)
+      }
+    }
+  }
+
+  /// The backward of `smallAttention`: dq, dk, dv (rows `stride` apart; overwritten) from
+  /// ∂context, with `dScores` (T × T) as scratch:
+  ///   ∂a_ij = ∂c_i · v_j;  ∂v_j = Σ_i a_ij ∂c_i;  ∂s_ij = a_ij (∂a_ij − Σ_k a_ik ∂a_ik);
+  ///   ∂q_i = scale Σ_j ∂s_ij k_j;  ∂k_j = scale Σ_i ∂s_ij q_i.
+  static func smallAttentionBackward(
+    q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, stride: Int,
+    probs: UnsafePointer<Float>, steps t: Int, width: Int, scale: Float,
+    dContext: UnsafePointer<Float>, contextStride: Int, dScores: UnsafeMutablePointer<Float>,
+    dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>, dv: UnsafeMutablePointer<Float>
+  ) {
+    for i in 0..<t {
+      (dq + i * stride).update(repeating: 0, count: width)
+      (dk + i * stride).update(repeating: 0, count: width)
+      (dv + i * stride).update(repeating: 0, count: width)
+    }
+    for i in 0..<t {
+      let a = probs + i * t, ds = dScores + i * t, dci = dContext + i * contextStride
+      var weighted: Float = 0
+      for j in 0...i {
+        ds[j] = dot(dci, v + j * stride, width)
+        axpy(a[j], dci, dv + j * stride, width)
+        weighted += a[j] * ds[j]
+      }
+      let qi = q + i * stride, dqi = dq + i * stride
+      for j in 0...i {
+        let g = scale * a[j] * (ds[j] - weighted)
+        axpy(g, k + j * stride, dqi, width)
+        axpy(g, qi, dk + j * stride, width)
+      }
+    }
+  }
 }

@@ -1,13 +1,16 @@
-"""PyTorch CPU baseline: time of one training step of a small recurrent network.
+"""PyTorch CPU baseline: time of one training step of a small recurrent network or transformer.
 
 Model: Embedding(7, 32) -> one-layer GRU / LSTM / Elman RNN (tanh), batch_first
 -> Linear(H, 5) at every position -> cross-entropy averaged over all B*T positions.
+Transformer (taboo's `model transformer D`): token + learned position embeddings (D = H) ->
+TransformerEncoder of 2 pre-norm TransformerEncoderLayer(D, 4 heads, 4D, dropout 0, GELU,
+batch_first, norm_first), causal mask -> final LayerNorm -> Linear(D, 5), the same loss.
 One step = zero_grad(set_to_none) + forward + backward + Adam(lr=0.003) update.
 Float32 on one CPU thread. Prints one JSON object per configuration on stdout,
 progress on stderr.
 
     benchmarks/pytorch/.venv/bin/python benchmarks/pytorch/step_bench.py \
-        [--cells gru,lstm,elman] [--hidden 32,64,128] [--batch 2,64,576] [--min-time 0.5]
+        [--cells gru,lstm,elman,transformer] [--hidden 32,64,128] [--batch 2,64,576] [--min-time 0.5]
 """
 import argparse
 import json
@@ -21,6 +24,7 @@ import torch.nn.functional as F
 
 VOCAB, EMBED, CLASSES, T = 7, 32, 5, 7
 CELLS = {"gru": nn.GRU, "lstm": nn.LSTM, "elman": nn.RNN}  # nn.RNN is tanh by default
+KINDS = set(CELLS) | {"transformer"}
 
 
 class Tagger(nn.Module):
@@ -37,10 +41,29 @@ class Tagger(nn.Module):
         return self.head(states)                # (B, T, CLASSES)
 
 
+class CausalTransformer(nn.Module):
+    """taboo's transformer: embeddings -> pre-norm encoder blocks (causal) -> LayerNorm -> head."""
+
+    def __init__(self, width, layers=2, heads=4):
+        super().__init__()
+        self.embed = nn.Embedding(VOCAB, width)
+        self.position = nn.Embedding(T, width)
+        block = nn.TransformerEncoderLayer(width, heads, 4 * width, dropout=0.0, activation="gelu",
+                                           batch_first=True, norm_first=True)
+        self.blocks = nn.TransformerEncoder(block, layers, norm=nn.LayerNorm(width),
+                                            enable_nested_tensor=False)
+        self.head = nn.Linear(width, CLASSES)
+        self.register_buffer("mask", nn.Transformer.generate_square_subsequent_mask(T))
+
+    def forward(self, tokens):                  # tokens: (B, T) int64
+        x = self.embed(tokens) + self.position.weight[: tokens.shape[1]]
+        return self.head(self.blocks(x, mask=self.mask, is_causal=True))
+
+
 def bench(cell, hidden, batch, args):
     """Returns the list of per-step wall times (seconds) after warm-up."""
     torch.manual_seed(args.seed)
-    model = Tagger(cell, hidden)
+    model = CausalTransformer(hidden) if cell == "transformer" else Tagger(cell, hidden)
     opt = torch.optim.Adam(model.parameters(), lr=0.003)
     tokens = torch.randint(0, VOCAB, (batch, T))
     targets = torch.randint(0, CLASSES, (batch, T))
@@ -77,9 +100,9 @@ def main():
     p.add_argument("--warmup", default=20, type=int, help="untimed steps first")
     p.add_argument("--seed", default=0, type=int)
     args = p.parse_args()
-    unknown = set(args.cells) - CELLS.keys()
+    unknown = set(args.cells) - KINDS
     if unknown:
-        p.error(f"unknown cell(s) {sorted(unknown)}; choose from {sorted(CELLS)}")
+        p.error(f"unknown cell(s) {sorted(unknown)}; choose from {sorted(KINDS)}")
 
     torch.set_num_threads(1)
     torch.set_num_interop_threads(1)
