@@ -325,8 +325,8 @@ struct FaultTests {
     #expect(try Taboo.run(["export", good, "--out", csv]).status == 0)
     let exported = try snapshot(csv)
     #expect(exported.keys.sorted() == [
-      "conventions.csv", "probes.csv", "reversal-index.csv", "runs.csv", "summary.csv", "switches.csv",
-      "transfer.csv", "trials.csv",
+      "conventions.csv", "geometry.csv", "probes.csv", "reversal-index.csv", "runs.csv", "summary.csv",
+      "switches.csv", "transfer.csv", "trials.csv",
     ])
 
     // A damaged database (its probe pages).

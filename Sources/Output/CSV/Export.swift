@@ -1,8 +1,8 @@
 // `taboo export`: a batch as tidy CSV (docs/design.md §7), five files with the columns listed there
 // (`switches.csv` with four more at the end, for latencies in trials), `reversal-index.csv` (every
-// reversal by its index, §6.8), `conventions.csv` for the named extra conventions, and
-// `trials.csv` for the trials of frozen phases in `context stream` mode (header only when there
-// are none); the run key's parameters (sweep values and `--set` values, in key order) after `run`
+// reversal by its index, §6.8), `conventions.csv` for the named extra conventions,
+// `geometry.csv` for the weights' geometry at every probe moment (§6.10), and `trials.csv` for the
+// trials of frozen phases in `context stream` mode (header only when there are none); the run key's parameters (sweep values and `--set` values, in key order) after `run`
 // and `seed`. `run` numbers runs 1, 2, … in sweep order (`RunKey.sweepOrder`): the same batch
 // always gets the same numbers. Probes are written as the runs are read, one run at a time.
 
@@ -47,6 +47,12 @@ public enum Export {
   public static let conventionsColumns = [
     "phase_index", "phase", "repeat", "step", "examples", "set", "password", "convention", "acc", "p",
   ]
+  /// `geometry.csv`: the weights' geometry at each probe moment (docs/design.md §6.10), one row
+  /// per (phase, step); header only for runs stored before schema version 4.
+  public static let geometryColumns = [
+    "phase_index", "phase", "repeat", "step", "examples", "from_phase_start", "from_parent_start",
+    "parent_displacement", "undone",
+  ]
   /// `trials.csv`: every trial of frozen phases in `context stream` mode (docs/design.md §5).
   public static let trialsColumns = [
     "phase_index", "phase", "repeat", "trial", "lane", "set", "password", "item", "target", "answer",
@@ -74,7 +80,7 @@ public enum Export {
     public var analysis: BatchAnalysis
   }
 
-  /// Writes the five CSV files of `store` into `directory` (created if missing).
+  /// Writes the CSV files of `store` (docs/design.md §7.2) into `directory` (created if missing).
   public static func write(_ store: some RunSource, to directory: String) throws -> Report {
     do {
       try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -95,6 +101,7 @@ public enum Export {
     let trials = try CSVWriter(path: path("trials.csv"), columns: header(trialsColumns, parameters: names))
     let conventions = try CSVWriter(
       path: path("conventions.csv"), columns: header(conventionsColumns, parameters: names))
+    let geometry = try CSVWriter(path: path("geometry.csv"), columns: header(geometryColumns, parameters: names))
     let analysis = try BatchAnalysis.analyze(store) { run, number in
       let prefix = keyFields(run.key, number: number, names: names)
       let labels = Dictionary(uniqueKeysWithValues: run.phases.map { ($0.index, $0) })
@@ -114,6 +121,14 @@ public enum Export {
           ])
         }
       }
+      for point in run.geometry {
+        let phase = labels[point.phaseIndex]
+        try geometry.write(prefix + [
+          .integer(point.phaseIndex), .string(phase?.name), .integer(phase?.repeatIndex), .integer(point.step),
+          .integer(point.examples), .number(point.fromPhaseStart), .number(point.fromParentStart),
+          .number(point.parentDisplacement), .number(point.undone),
+        ])
+      }
       for trial in run.trials {
         let phase = labels[trial.phaseIndex]
         let stream = phase.flatMap { $0.streams.indices.contains(trial.stream) ? $0.streams[trial.stream] : nil }
@@ -129,10 +144,11 @@ public enum Export {
     try probes.close()
     try trials.close()
     try conventions.close()
+    try geometry.close()
     let written = try write(analysis, to: directory, parameters: names)
     return Report(directory: directory,
                   files: written + [("probes.csv", probes.rows), ("trials.csv", trials.rows),
-                                    ("conventions.csv", conventions.rows)],
+                                    ("conventions.csv", conventions.rows), ("geometry.csv", geometry.rows)],
                   analysis: analysis)
       .sortedFiles()
   }
