@@ -361,7 +361,7 @@ struct FaultTests {
     let figures = dir.path("figures")
     let first = try Taboo.run(["plot", good, "--out", figures])
     #expect(first.status == 0, "\(first.stderr)")
-    #expect(first.stdout == "\(figures)/curves-test.svg\n\(figures)/curves-train.svg\n")
+    #expect(first.stdout == "\(figures)/curves-test.svg\n\(figures)/curves-train.svg\n\(figures)/geometry.svg\n")
     let drawn = try snapshot(figures)
 
     let bad = dir.path("bad.sqlite")
