@@ -449,7 +449,8 @@ public struct RunRecord: Sendable, Hashable, Codable {
   public var sets: [SetRecord]
   /// The trials of frozen phases in `context stream` mode, in (phase, trial, lane) order.
   public var trials: [TrialRecord]
-  /// The weights' geometry at each probe moment of a trained phase, in (phase, step) order.
+  /// The weights' geometry at each probe moment of every phase, one per (phase, step), in that
+  /// order (docs/design.md §6.10).
   public var geometry: [GeometryRecord]
   public init(key: RunKey, status: RunStatus, steps: Int, examples: Int, wallSeconds: Double,
               divergedStep: Int?, phases: [PhaseRecord], probes: [ProbeRecord],

@@ -13,8 +13,9 @@ public struct MemoryEstimate: Sendable, Equatable {
   public var parameterCount: Int
   /// Weights, gradients and optimizer moments: parameters × 4 copies (Adam: m and v) × 4 bytes.
   public var parameterBytes: Double
-  /// Branch checkpoints (weights and two moments per phase a later one starts `from`) and the
-  /// start weights of each phase a `perturb like` matches (docs/design.md §4).
+  /// Branch checkpoints (weights and two moments per phase a later one starts `from`,
+  /// docs/design.md §4) and the phases' start weights the geometry keeps at once (§6.10; they
+  /// also serve `perturb like`).
   public var snapshotBytes: Double = 0
   /// Forward and backward buffers of the largest batch: B × T × floats per position × 4 bytes.
   public var activationBytes: Double
@@ -84,7 +85,7 @@ public struct MemoryEstimate: Sendable, Equatable {
   /// `3.1 GiB (parameters 1.2 MiB, activations 3.1 GiB for a batch of 288 × 7 steps, data 42 KiB)`
   public var summary: String {
     "\(formatBytes(totalBytes)) (parameters and optimizer \(formatBytes(parameterBytes)), "
-      + (snapshotBytes > 0 ? "branch checkpoints \(formatBytes(snapshotBytes)), " : "")
+      + (snapshotBytes > 0 ? "checkpoints and start weights \(formatBytes(snapshotBytes)), " : "")
       + "activations \(formatBytes(activationBytes)) for a batch of \(batch) × \(timeSteps) steps, "
       + "data \(formatBytes(dataBytes)))"
   }
@@ -108,7 +109,7 @@ extension MemoryEstimate {
     self.init(
       shape: spec.networkShape, sequenceLength: spec.world.sequenceLength, batch: batch, items: spec.world.items,
       window: spec.context.window)
-    let copies = 3 * spec.branchPoints.count + Set(spec.phases.compactMap { $0.kick?.phase }).count
+    let copies = 3 * spec.branchPoints.count + PhaseStarts.mostHeld(spec.phases)
     snapshotBytes = Double(copies) * Double(spec.networkShape.parameterCount) * 4
   }
 }

@@ -93,6 +93,10 @@ public struct Trainer {
     var phases: [PhaseRecord] = []
     var probes: [ProbeRecord] = []
     var trials: [TrialRecord] = []
+    // Weight-space geometry (docs/design.md §6.10): a record at every probe moment, against the
+    // start weights of the phase and of its parent, kept only while some phase needs them.
+    var geometry: [GeometryRecord] = []
+    var starts = PhaseStarts(plan.phases)
     var diverged: Int? = nil
     var snapshots: [[Float]] = []
     var probeSeconds = 0.0
@@ -101,12 +105,11 @@ public struct Trainer {
     var lastTarget = [TargetKind?](repeating: nil, count: 2 * world.items.count)
     func slot(_ example: Example) -> Int { example.item + (example.password ? world.items.count : 0) }
     // Branches (docs/design.md §4): the end state of every phase a later one starts `from`, and,
-    // for `perturb like`, the start weights and then the displacement norms (whole, per tensor)
-    // of every phase whose displacement a kick matches.
+    // for `perturb like`, the displacement norms (whole, per tensor) of every phase whose
+    // displacement a kick matches (from its start weights, which the geometry keeps).
     var branchPoints: [Int: Checkpoint] = [:]
     let branchedFrom = plan.spec.branchPoints
     let matched = Set(plan.phases.compactMap { $0.kick?.phase })
-    var startWeights: [Int: [Float]] = [:]
     var displacements: [Int: (whole: Double, tensors: [Double])] = [:]
     let tensors = network.layout.tensors.map(\.range)
 
@@ -121,7 +124,7 @@ public struct Trainer {
         lastTarget = checkpoint.lastTarget
         if stream != nil { stream = checkpoint.stream }
       }
-      if matched.contains(index) { startWeights[index] = network.parameters }
+      starts.begin(index, weights: network.parameters)
       if optimizer == nil || !settings.keepOptimizer || optimizer!.rule != rule {
         optimizer = Optimizer(rule: rule, learningRate: Float(settings.learningRate),
                               parameterCount: network.layout.count)
@@ -187,6 +190,10 @@ public struct Trainer {
                                    prefixWorkspace: recurrent ? nil : stream?.workspace)
         probes.append(contentsOf: records)
         lastProbeStep = step
+        // One geometry record per step of a phase: a frozen phase counted in trials probes twice
+        // at one step, and its end record (after any kick) replaces its start record.
+        if geometry.last.map({ $0.phaseIndex == index && $0.step == step }) ?? false { geometry.removeLast() }
+        geometry.append(starts.record(index, weights: network.parameters, step: step, examples: seen))
         let fraction = plan.spec.criterion.fraction - 1e-12, needed = plan.spec.criterion.probes
         if !switches.isEmpty {
           for (i, part) in switches.enumerated() where !switchMet[i] {
@@ -371,7 +378,7 @@ public struct Trainer {
       phases.append(record(index, phase, previous, changing, notTruth, switches.map(\.group), kickNorm, startStep,
                            step, startSeen, seen, criterionStep, trials: trialCount, lanes: stream?.lanes ?? 0))
       snapshots.append(network.parameters)
-      if let start = startWeights.removeValue(forKey: index) {
+      if matched.contains(index), let start = starts[index] {
         func norm(_ range: Range<Int>) -> Double {
           range.reduce(0.0) {
             let d = Double(network.parameters[$1]) - Double(start[$1])
@@ -380,6 +387,7 @@ public struct Trainer {
         }
         displacements[index] = (norm(0..<start.count), tensors.map(norm))
       }
+      starts.end(index)
       if branchedFrom.contains(index) {
         branchPoints[index] = Checkpoint(
           parameters: network.parameters, optimizer: optimizer, lastTarget: lastTarget, stream: stream)
@@ -394,13 +402,13 @@ public struct Trainer {
              SetRecord(name: "wrong", size: world.wrong.count)]
         + world.conventionNames.map { SetRecord(name: "wrong " + $0, size: world.wrong(under: $0).count) }
         + plan.sets.map { SetRecord(name: $0.name, size: $0.items.count) },
-      trials: trials)
-    // What the memory estimate models: the workspaces, and the parameters with their gradient and
-    // the largest optimizer state (Adam: two moments).
+      trials: trials, geometry: geometry)
+    // What the memory estimate models: the workspaces, the parameters with their gradient and
+    // the largest optimizer state (Adam: two moments), the checkpoints and the start weights.
     let moments = plan.phases.contains { $0.training.optimizer == .adam } ? 2 : 1
     let allocated = workspace.byteCount + (stream?.workspace.byteCount ?? 0)
       + 4 * network.layout.count * (2 + moments)
-      + 4 * network.layout.count * (branchPoints.count * (1 + moments) + matched.count)
+      + 4 * network.layout.count * (branchPoints.count * (1 + moments) + starts.most)
     return (record, snapshots, probeSeconds, allocated)
   }
 

@@ -497,7 +497,7 @@ public final class Store: @unchecked Sendable {
     ) WITHOUT ROWID;
     """
 
-  /// Added in schema version 4: one row per probe moment of a trained phase.
+  /// Added in schema version 4: one row per probe moment of a phase (docs/design.md §6.10).
   static let geometryTable = """
     CREATE TABLE IF NOT EXISTS geometry (
       run_id              INTEGER NOT NULL REFERENCES runs (id),

@@ -325,7 +325,8 @@ struct FaultTests {
     #expect(try Taboo.run(["export", good, "--out", csv]).status == 0)
     let exported = try snapshot(csv)
     #expect(exported.keys.sorted() == [
-      "conventions.csv", "latent.csv", "probes.csv", "reversal-index.csv", "runs.csv", "summary.csv",
+      "conventions.csv", "geometry.csv", "latent.csv", "probes.csv", "reversal-index.csv", "runs.csv",
+      "summary.csv",
       "switches.csv", "transfer.csv", "trials.csv",
     ])
 
@@ -361,7 +362,7 @@ struct FaultTests {
     let figures = dir.path("figures")
     let first = try Taboo.run(["plot", good, "--out", figures])
     #expect(first.status == 0, "\(first.stderr)")
-    #expect(first.stdout == "\(figures)/curves-test.svg\n\(figures)/curves-train.svg\n")
+    #expect(first.stdout == "\(figures)/curves-test.svg\n\(figures)/curves-train.svg\n\(figures)/geometry.svg\n")
     let drawn = try snapshot(figures)
 
     let bad = dir.path("bad.sqlite")

@@ -33,6 +33,8 @@ struct ExportTests {
       + "convention, acc, p",
     "latent.csv": "run, seed, k, lr, phase_index, phase, repeat, step, examples, set, answer, latent_acc, "
       + "behaviour_acc",
+    "geometry.csv": "run, seed, k, lr, phase_index, phase, repeat, step, examples, from_phase_start, "
+      + "from_parent_start, parent_displacement, undone",
   ]
 
   static let oddPhase = "drill, \"hard\"\nline two"
@@ -50,7 +52,19 @@ struct ExportTests {
     b.probes("rest", every: 10, [(0.2, 0.8), (0.3, 0.7), (0.1 * Double(seed), 0.6)])
     b.probes("rest", password: true, every: 10, [(1, 0), (1, 0), (1, 0)])
     b.probes("D", every: 10, [(0.5, 0.5), (0, 1), (0, 1)], target: .taboo)
-    return b.run
+    var run = b.run
+    // The lock has no parent; the drill's parent displacement is k, of which it undoes a half.
+    run.geometry = [
+      GeometryRecord(phaseIndex: 0, step: 0, examples: 0, fromPhaseStart: 0, fromParentStart: nil,
+                     parentDisplacement: nil, undone: nil),
+      GeometryRecord(phaseIndex: 0, step: 20, examples: 200, fromPhaseStart: k, fromParentStart: nil,
+                     parentDisplacement: nil, undone: nil),
+      GeometryRecord(phaseIndex: 1, step: 20, examples: 200, fromPhaseStart: 0, fromParentStart: k,
+                     parentDisplacement: k, undone: 0),
+      GeometryRecord(phaseIndex: 1, step: 40, examples: 400, fromPhaseStart: k / 2, fromParentStart: k / 2,
+                     parentDisplacement: k, undone: 0.5),
+    ]
+    return run
   }
 
   @Test("every file has the exact header and survives an independent parser")
@@ -61,7 +75,7 @@ struct ExportTests {
     let out = directory.file("out")
     let report = try Export.write(store, to: out)
     #expect(report.files.map(\.name)
-      == ["runs.csv", "probes.csv", "trials.csv", "conventions.csv", "latent.csv", "switches.csv",
+      == ["runs.csv", "probes.csv", "trials.csv", "conventions.csv", "geometry.csv", "latent.csv", "switches.csv",
           "transfer.csv", "reversal-index.csv", "summary.csv"])
     var tables: [String: [[String]]] = [:]
     for (name, header) in Self.expected {
@@ -88,6 +102,12 @@ struct ExportTests {
     #expect(Set(column("transfer.csv", "phase")) == [Self.oddPhase])
     #expect(Set(column("probes.csv", "password")) == ["true", "false"])
     #expect(Set(column("probes.csv", "repeat")) == [""])
+    // Geometry: four rows per run; the first phase's parent columns are empty.
+    #expect(column("geometry.csv", "run") == ["1", "1", "1", "1", "2", "2", "2", "2", "3", "3", "3", "3", "4", "4", "4", "4"])
+    #expect(column("geometry.csv", "phase").suffix(2) == [Self.oddPhase, Self.oddPhase])
+    #expect(column("geometry.csv", "from_parent_start").prefix(4) == ["", "", "1", "0.5"])
+    #expect(column("geometry.csv", "undone").suffix(4) == ["", "", "0", "0.5"])
+    #expect(column("geometry.csv", "from_phase_start").suffix(4) == ["0", "2", "0", "1"])
     // Undefined: loss of an untrained probe, gap of the password rows.
     let probes = tables["probes.csv"]!
     let lossIndex = probes[0].firstIndex(of: "loss")!, phaseIndex = probes[0].firstIndex(of: "phase_index")!

@@ -430,6 +430,52 @@ struct FigureTests {
     #expect(Figures.unlocking(unswept, scenario: "c").isEmpty)
   }
 
+  @Test("geometry: undone and the two distances at each phase's end, phases named; nil without records")
+  func geometry() throws {
+    // Three phases; each run records every phase's start and end. At the ends undone is −0.8 − a
+    // seed's share in the second phase (further along the parent's change) and undefined in the
+    // third.
+    func run(_ seed: UInt64, k: Double) -> RunRecord {
+      var run = plotRun(
+        seed: seed, parameters: [ParameterValue(name: "k", value: k)],
+        phases: [("pretrain", nil, 20), ("lock", nil, 20), ("drill", 1, 20)], sets: ["rest"])
+      for phase in 0..<3 {
+        let parent = phase == 0 ? nil : Double(phase)
+        run.geometry += [
+          GeometryRecord(phaseIndex: phase, step: 20 * phase, examples: 200 * phase, fromPhaseStart: 0,
+                         fromParentStart: parent, parentDisplacement: parent, undone: parent.map { _ in 0 }),
+          GeometryRecord(phaseIndex: phase, step: 20 * phase + 20, examples: 200 * phase + 200,
+                         fromPhaseStart: Double(seed), fromParentStart: parent.map { $0 + 1 },
+                         parentDisplacement: parent, undone: phase == 1 ? -0.8 - Double(seed) / 10 : nil),
+        ]
+      }
+      return run
+    }
+    let runs = [1.0, 2].flatMap { k in (UInt64(1)...3).map { run($0, k: k) } }
+    let file = try #require(Figures.geometry(runs, scenario: "toy & <scenario>"))
+    #expect(file.name == "geometry.svg")
+    let parsed = ParsedSVG(file.svg)
+    #expect(parsed.withClass("panel-title").map(\.text) == [
+      "k = 1 · undone at the phase end", "k = 1 · distances at the phase end",
+      "k = 2 · undone at the phase end", "k = 2 · distances at the phase end",
+    ])
+    #expect(parsed.withClass("phase-label").map(\.text).prefix(3) == ["pretrain", "lock", "drill #1"])
+    // Per point: undone in the second phase only; ‖w − w₀‖ in all three, ‖w − w_p‖ in two.
+    #expect(parsed.withClass("error-bar").count == 2 * (1 + 3 + 2))
+    // The ends are drawn, not the starts (undone 0): undone's axis goes below 0.
+    #expect(parsed.withClass("tick").contains { $0.text.hasPrefix("-") || $0.text.hasPrefix("−") })
+    #expect(parsed.texts.contains("back at the parent's start"))
+    #expect(parsed.texts.contains { $0.contains("toy & <scenario>") })
+    expectFiniteNumbers(parsed)
+    // Runs stored before the geometry: no figure, and `Figures.all` says why.
+    let bare = runs.map { run -> RunRecord in
+      var copy = run
+      copy.geometry = []
+      return copy
+    }
+    #expect(Figures.geometry(bare, scenario: "s") == nil)
+  }
+
   @Test("file names keep letters, digits, - and _, and stay unique")
   func fileNames() {
     var names = FigureFileNames()

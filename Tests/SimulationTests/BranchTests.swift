@@ -155,7 +155,7 @@ struct BranchTests {
     #expect(TargetKind(word: "random-answer") == .randomAnswer)
   }
 
-  @Test("the memory estimate counts the branch checkpoints")
+  @Test("the memory estimate counts the branch checkpoints and the start weights the geometry keeps")
   func memoryCountsCheckpoints() throws {
     let plain = try plan(Self.locked + "phase drill for 10 steps { taboo on drill }").spec
     let branched = try plan(Self.locked + """
@@ -163,8 +163,11 @@ struct BranchTests {
       phase kick from lock for 1 steps { frozen; perturb like drill }
       """).spec
     let a = MemoryEstimate(spec: plain), b = MemoryEstimate(spec: branched)
-    #expect(a.snapshotBytes == 0)
-    #expect(b.snapshotBytes == Double(4 * 4 * branched.networkShape.parameterCount))
+    // Sequential: at most the running phase's start and its parent's. Branched: the lock's
+    // checkpoint (weights, two moments), and the lock's start kept for both branches beside the
+    // running phase's (which `perturb like drill` reads too).
+    #expect(a.snapshotBytes == Double(2 * 4 * plain.networkShape.parameterCount))
+    #expect(b.snapshotBytes == Double((3 + 2) * 4 * branched.networkShape.parameterCount))
   }
 }
 

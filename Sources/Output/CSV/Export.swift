@@ -1,9 +1,9 @@
 // `taboo export`: a batch as tidy CSV (docs/design.md §7), five files with the columns listed there
 // (`switches.csv` with four more at the end, for latencies in trials), `reversal-index.csv` (every
 // reversal by its index, §6.8), `conventions.csv` for the named extra conventions, `latent.csv` for
-// latent probes, and
-// `trials.csv` for the trials of frozen phases in `context stream` mode (header only when there
-// are none); the run key's parameters (sweep values and `--set` values, in key order) after `run`
+// latent probes (§6.9), `geometry.csv` for the weights' geometry at every probe moment (§6.10),
+// and `trials.csv` for the trials of frozen phases in `context stream` mode (header only when
+// there are none); the run key's parameters (sweep values and `--set` values, in key order) after `run`
 // and `seed`. `run` numbers runs 1, 2, … in sweep order (`RunKey.sweepOrder`): the same batch
 // always gets the same numbers. Probes are written as the runs are read, one run at a time.
 
@@ -53,6 +53,12 @@ public enum Export {
   public static let latentColumns = [
     "phase_index", "phase", "repeat", "step", "examples", "set", "answer", "latent_acc", "behaviour_acc",
   ]
+  /// `geometry.csv`: the weights' geometry at each probe moment (docs/design.md §6.10), one row
+  /// per (phase, step); header only for runs stored before schema version 4.
+  public static let geometryColumns = [
+    "phase_index", "phase", "repeat", "step", "examples", "from_phase_start", "from_parent_start",
+    "parent_displacement", "undone",
+  ]
   /// `trials.csv`: every trial of frozen phases in `context stream` mode (docs/design.md §5).
   public static let trialsColumns = [
     "phase_index", "phase", "repeat", "trial", "lane", "set", "password", "item", "target", "answer",
@@ -80,7 +86,7 @@ public enum Export {
     public var analysis: BatchAnalysis
   }
 
-  /// Writes the five CSV files of `store` into `directory` (created if missing).
+  /// Writes the CSV files of `store` (docs/design.md §7.2) into `directory` (created if missing).
   public static func write(_ store: some RunSource, to directory: String) throws -> Report {
     do {
       try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -102,6 +108,7 @@ public enum Export {
     let conventions = try CSVWriter(
       path: path("conventions.csv"), columns: header(conventionsColumns, parameters: names))
     let latent = try CSVWriter(path: path("latent.csv"), columns: header(latentColumns, parameters: names))
+    let geometry = try CSVWriter(path: path("geometry.csv"), columns: header(geometryColumns, parameters: names))
     let analysis = try BatchAnalysis.analyze(store) { run, number in
       let prefix = keyFields(run.key, number: number, names: names)
       let labels = Dictionary(uniqueKeysWithValues: run.phases.map { ($0.index, $0) })
@@ -135,6 +142,14 @@ public enum Export {
           ])
         }
       }
+      for point in run.geometry {
+        let phase = labels[point.phaseIndex]
+        try geometry.write(prefix + [
+          .integer(point.phaseIndex), .string(phase?.name), .integer(phase?.repeatIndex), .integer(point.step),
+          .integer(point.examples), .number(point.fromPhaseStart), .number(point.fromParentStart),
+          .number(point.parentDisplacement), .number(point.undone),
+        ])
+      }
       for trial in run.trials {
         let phase = labels[trial.phaseIndex]
         let stream = phase.flatMap { $0.streams.indices.contains(trial.stream) ? $0.streams[trial.stream] : nil }
@@ -151,10 +166,12 @@ public enum Export {
     try trials.close()
     try conventions.close()
     try latent.close()
+    try geometry.close()
     let written = try write(analysis, to: directory, parameters: names)
     return Report(directory: directory,
                   files: written + [("probes.csv", probes.rows), ("trials.csv", trials.rows),
-                                    ("conventions.csv", conventions.rows), ("latent.csv", latent.rows)],
+                                    ("conventions.csv", conventions.rows), ("latent.csv", latent.rows),
+                                    ("geometry.csv", geometry.rows)],
                   analysis: analysis)
       .sortedFiles()
   }

@@ -43,6 +43,11 @@ extension Figures {
           : "unlocking: no phase has a defined gap_recovered")
     }
     set.figures += unlocking
+    if let geometry = geometry(runs, scenario: scenario) {
+      set.figures.append(geometry)
+    } else {
+      set.skipped.append("geometry: no run has geometry records (stored before schema version 4)")
+    }
     return set
   }
 }

@@ -4,10 +4,12 @@
 //       it (vermillion); phases tinted alternately, boundaries marked and named;
 //   (b) switch latency against reversal index for `repeat`ed phases: median and quartiles over
 //       seeds, every seed a dot, censored seeds open triangles;
-//   (c) gap_recovered against each swept parameter: median and quartiles, seeds as dots.
+//   (c) gap_recovered against each swept parameter: median and quartiles, seeds as dots;
 //   (d) in stream mode, choice accuracy around the switch, and one-trial reversals, trial-2
 //       accuracy and errors by reversal index; published animal results of the same measures
-//       drawn beside them (ReferenceMarks.swift).
+//       drawn beside them (ReferenceMarks.swift);
+//   (e) the weights' geometry at each phase's end: the share of the parent's displacement undone,
+//       and the distances from the phase's and the parent's start (GeometryFigure.swift).
 // One sweep point is one panel (small multiples); seeds are what the statistics run over.
 
 import Foundation
