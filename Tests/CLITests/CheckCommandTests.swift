@@ -11,7 +11,7 @@ import Testing
 struct CheckCommandTests {
   static let shipped = [
     "weak-sample-unlocking.taboo", "unlocking-controls.taboo", "serial-reversal.taboo", "two-items.taboo",
-    "in-context-reversal.taboo", "weight-space-reversal.taboo",
+    "in-context-reversal.taboo", "weight-space-reversal.taboo", "explanations.taboo",
   ]
 
   static let broken = """

@@ -19,6 +19,8 @@ struct ShippedScenarioTests {
     ("two-items.taboo", ["learn_cap=12", "cap=6"], 2, 17),
     ("in-context-reversal.taboo", ["reversals=3", "blocks=2"], 2, 1 + 3 * 2 + 2 * 2),
     ("weight-space-reversal.taboo", ["cap=5"], 2, 1 + 10 * 2),
+    ("explanations.taboo",
+     ["pretrain_steps=30", "lock_steps=10", "long_lock_steps=50", "unlock_steps=10", "drill_epochs=5"], 2, 30),
   ]
 
   @Test("runs to completion", arguments: cases)

@@ -83,6 +83,37 @@ struct ScenarioValueTests {
     #expect(kick.frozen && kick.perturb == 0.05 && kick.streams.isEmpty && kick.length == .steps(4))
   }
 
+  @Test("explanations.taboo: one tree per run — drills from one lock, cycles, a long lock, X learnt first")
+  func explanationsTree() throws {
+    let scenario = try TestFiles.shipped("explanations.taboo")
+    let run = scenario.resolved(at: scenario.sweepPoints[0])
+    #expect(run.world.conventions == [NamedConvention(name: "X", convention: .shift(2))])
+    #expect(run.probe?.latent == true)
+    #expect(run.sets.map(\.name) == ["test", "train", "drill", "safe", "rest"])
+    #expect(run.sets[4].expression == .difference(.difference(.named("train"), .named("drill")), .named("safe")))
+    let names = run.phases.map(\.name)
+    func index(_ name: String, repetition: Int? = nil) -> Int {
+      run.phases.firstIndex { $0.name == name && $0.repeatIndex == repetition }!
+    }
+    let lock = index("lock")
+    // E3–E5: three drills and the matched kick from the same lock.
+    for drill in ["drill", "safe drill", "random-answer drill", "matched kick"] { #expect(run.phases[index(drill)].from == lock) }
+    #expect(run.phases[index("matched kick")].kick == MatchedKick(phase: index("drill"), perTensor: false))
+    // E6: each repetition's drill from its own relock; the long lock from the pretraining.
+    for r in 1...4 {
+      #expect(run.phases[index("cycle drill", repetition: r)].from == index("relock", repetition: r))
+      #expect(run.phases[index("cycle drill", repetition: r)].role == .drill)
+      #expect(run.phases[index("relock", repetition: r)].role == .lock)
+    }
+    #expect(run.phases[index("long lock")].from == index("pretrain"))
+    #expect(run.phases[index("long lock")].length == .steps(1500))
+    // E7: X from the untrained network, then the truth, the lock and the drill in sequence.
+    #expect(run.phases[index("learn X")].from == index("init"))
+    #expect(run.phases[index("learn X")].streams.map(\.target) == [.convention("X"), .convention("X")])
+    #expect(run.phases[index("drill after X")].role == .drill)
+    #expect(names.count == 30)
+  }
+
   @Test("`with noise P` on a stream: a percentage or a fraction, a swept parameter, beside `with password`")
   func noisyStreams() throws {
     let text = """

@@ -27,7 +27,7 @@ enum TestFiles {
 
   static let shippedScenarioNames = [
     "weak-sample-unlocking.taboo", "unlocking-controls.taboo", "serial-reversal.taboo", "two-items.taboo",
-    "in-context-reversal.taboo", "weight-space-reversal.taboo",
+    "in-context-reversal.taboo", "weight-space-reversal.taboo", "explanations.taboo",
   ]
 
   static func shippedBytes(_ name: String) throws -> [UInt8] {

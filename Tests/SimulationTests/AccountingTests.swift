@@ -24,6 +24,8 @@ struct AccountingTests {
     ("two-items.taboo", ["learn_cap": 12, "cap": 6]),
     ("in-context-reversal.taboo", ["reversals": 3, "blocks": 2]),
     ("weight-space-reversal.taboo", ["cap": 5]),
+    ("explanations.taboo",
+     ["pretrain_steps": 30, "lock_steps": 10, "long_lock_steps": 50, "unlock_steps": 10, "drill_epochs": 5]),
   ]
 
   @Test("predicted steps, examples and trials are what each phase did; the estimate bounds the buffers",
