@@ -394,6 +394,9 @@ struct ExplanationTests {
     // Half done at step 30, memorised at 40: between the bands.
     let between = try result("E8", batch { _ in timed(rest: [0.3, 0.3, 0.3, 0.7, 0.72], drilled: [0, 0, 0, 0.5, 1]) })
     #expect(between.favours == .neither && approx(between.statistic, 0.75))
+    // Both at step 40: the same probe cannot order them.
+    let same = try result("E8", batch { _ in timed(rest: late, drilled: [0, 0, 0, 0, 1]) })
+    #expect(same.favours == .neither && same.reason.contains("same probe"))
     // Memorised at the drill's first probe: nothing to time unlocking against.
     #expect(whyNotTested(try result("E8", batch { _ in timed(rest: late, drilled: [1, 1, 1, 1, 1]) }))?
       .contains("first probe") == true)

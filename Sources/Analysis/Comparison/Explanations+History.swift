@@ -14,12 +14,13 @@
 //   (the rule learned first returns); else neither.
 // - E8: drills with a half-change step and a memorisation step (`DrillObservation`). Median
 //   half-change over median memorisation: ≤ `clearlyLess` → F (unlocking starts at once);
-//   ≥ 1 → R (it follows memorisation) when its median is within `comparableFactor` of the
+//   > 1 → R (it follows memorisation) when its median is within `comparableFactor` of the
 //   latency of lifting a taboo in serial reversal (taboo→truth switches without password,
 //   counted in steps, in phases inside `repeat`), or when the batch has none; else neither.
 //   When memorisation is censored in at least half the drills (never reached: its median is a
-//   lower bound), only F can be read, else neither. Not tested when the drilled items are
-//   memorised at the drill's first probe (median 0).
+//   lower bound), only F can be read, else neither; equal medians (the same probe) are
+//   neither. Not tested when the drilled items are memorised at the drill's first probe
+//   (median 0).
 
 import Records
 import Specification
@@ -193,7 +194,14 @@ extension Explanations {
         reason: "unlocking comes before memorisation (the drilled items are not memorised by the drill's end "
           + "in \(censored) of \(timed.count) drills), but not at once (ratio at most \(f(ratio)))", statistic: statistic)
     }
-    guard ratio >= 1 - 1e-12 else {
+    // Equal medians: both marks fall at the same probe, which cannot order them.
+    if abs(half.median - memorised.median) <= 1e-9 {
+      return result(
+        "E8", .neither, measured: measured,
+        reason: "unlocking's half-change and memorisation fall at the same probe (ratio 1): probes closer "
+          + "together would order them", statistic: statistic)
+    }
+    guard ratio > 1 else {
       return result(
         "E8", .neither, measured: measured,
         reason: "the ratio \(f(ratio)) lies between \(f(clearlyLess)) and 1: unlocking neither starts at once nor "
@@ -202,19 +210,19 @@ extension Explanations {
     guard let lift else {
       return result(
         "E8", .serialReversal, measured: measured,
-        reason: "unlocking follows memorisation of the drilled items (ratio \(f(ratio)) ≥ 1); the batch has no "
+        reason: "unlocking follows memorisation of the drilled items (ratio \(f(ratio)) > 1); the batch has no "
           + "serial reversal to compare its latency with", statistic: statistic)
     }
     let against = half.median / max(lift.median, 1)
     if against <= comparableFactor && against >= 1 / comparableFactor {
       return result(
         "E8", .serialReversal, measured: measured,
-        reason: "unlocking follows memorisation (ratio \(f(ratio)) ≥ 1) with a latency comparable with lifting a "
+        reason: "unlocking follows memorisation (ratio \(f(ratio)) > 1) with a latency comparable with lifting a "
           + "taboo (\(f(against))×, within \(formatNumber(comparableFactor))×)", statistic: statistic)
     }
     return result(
       "E8", .neither, measured: measured,
-      reason: "unlocking follows memorisation (ratio \(f(ratio)) ≥ 1), but its latency is \(f(against))× that of "
+      reason: "unlocking follows memorisation (ratio \(f(ratio)) > 1), but its latency is \(f(against))× that of "
         + "lifting a taboo, not within \(formatNumber(comparableFactor))×", statistic: statistic)
   }
 }
