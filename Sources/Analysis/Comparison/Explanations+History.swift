@@ -22,6 +22,7 @@
 //   neither. Not tested when the drilled items are memorised at the drill's first probe
 //   (median 0).
 
+import Foundation
 import Records
 import Specification
 

@@ -6,7 +6,6 @@
 // scenarios) when there is one, else one the lock trains; the largest of those by recorded size.
 
 import Records
-import Specification
 
 /// One lock phase at its end: latent truth against behavioural truth on one probed set.
 public struct LockObservation: Sendable, Hashable {
