@@ -204,10 +204,14 @@ struct ExplanationTests {
 
   @Test("E2: unlocking rising with latent truth at the drill's start favours both; falling, neither; 3 drills are too few")
   func latentAgainstUnlocking() throws {
-    let rising = try result("E2", batch(6) { i in run(latentRest: 0.5 + 0.08 * Double(i), [weakDrill(0.1 + 0.05 * Double(i))]) })
+    let rising = try result("E2", batch(6) { i in
+      run(latentRest: 0.5 + 0.08 * Double(i), [weakDrill(0.1 + 0.05 * Double(i))])
+    })
     #expect(rising.favours == .both)
     #expect(approx(rising.statistic, 1))
-    let falling = try result("E2", batch(6) { i in run(latentRest: 0.5 + 0.08 * Double(i), [weakDrill(0.4 - 0.05 * Double(i))]) })
+    let falling = try result("E2", batch(6) { i in
+      run(latentRest: 0.5 + 0.08 * Double(i), [weakDrill(0.4 - 0.05 * Double(i))])
+    })
     #expect(falling.favours == .neither)
     #expect(approx(falling.statistic, -1))
     let few = try result("E2", batch(3) { i in run(latentRest: 0.5 + 0.1 * Double(i), [weakDrill(0.3)]) })
@@ -227,7 +231,8 @@ struct ExplanationTests {
   func unchangingDrill() throws {
     func e3(_ gap: Double, weakGap: Double = 0.3) throws -> ExplanationResult {
       try result("E3", batch { i in
-        run([weakDrill(weakGap + 0.01 * Double(i)), Branch(name: "right drill", streams: [Self.right], rest: [0.3, Self.after(gap)])])
+        run([weakDrill(weakGap + 0.01 * Double(i)),
+             Branch(name: "right drill", streams: [Self.right], rest: [0.3, Self.after(gap)])])
       })
     }
     let forgetting = try e3(0.42)
@@ -252,7 +257,8 @@ struct ExplanationTests {
                                     changing: 2, notTruth: 2)
     func e4(_ gap: Double) throws -> ExplanationResult {
       try result("E4", batch { _ in
-        run([weakDrill(0.3), Branch(name: "random-answer drill", streams: [randomAnswer], rest: [0.3, Self.after(gap)], drilled: [0, 0.5])])
+        run([weakDrill(0.3), Branch(name: "random-answer drill", streams: [randomAnswer],
+                                    rest: [0.3, Self.after(gap)], drilled: [0, 0.5])])
       })
     }
     let forgetting = try e4(0.25)
@@ -337,7 +343,8 @@ struct ExplanationTests {
   func whichRuleReturns() throws {
     func e7(x: Double, truthGap: Double, xFirst: Bool = true) throws -> ExplanationResult {
       try result("E7", batch { _ in
-        run(xFirst: xFirst, xAtLock: 0.1, [Branch(name: "drill", streams: [Self.weak], rest: [0.3, Self.after(truthGap)], x: [0.1, x])])
+        run(xFirst: xFirst, xAtLock: 0.1,
+            [Branch(name: "drill", streams: [Self.weak], rest: [0.3, Self.after(truthGap)], x: [0.1, x])])
       })
     }
     let forgetting = try e7(x: 0.12, truthGap: 0.5)  // X +0.02, truth +0.30
@@ -413,7 +420,8 @@ struct ExplanationTests {
   @Test("the text part and the report section show every row: the favoured account, or what would test it")
   func output() throws {
     let runs = batch { i in
-      run(latentTest: 0.9, [weakDrill(0.3 + 0.01 * Double(i)), Branch(name: "right drill", streams: [Self.right], rest: [0.3, 0.6])])
+      run(latentTest: 0.9, [weakDrill(0.3 + 0.01 * Double(i)),
+                            Branch(name: "right drill", streams: [Self.right], rest: [0.3, 0.6])])
     }
     let results = evaluate(runs)
     let lines = Explanations.text(results, scenario: "hand-built", runs: 4)

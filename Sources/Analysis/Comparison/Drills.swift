@@ -193,7 +193,9 @@ public enum Drills {
       if let set = measured?.set {
         let own = run.probes.filter { $0.phaseIndex == phase.index && $0.set == set && !$0.password }
         let before = phase.parent.flatMap(run.phase).flatMap { parent in
-          run.probes.last { $0.phaseIndex == parent.index && $0.step == parent.endStep && $0.set == set && !$0.password }
+          run.probes.last {
+            $0.phaseIndex == parent.index && $0.step == parent.endStep && $0.set == set && !$0.password
+          }
         }
         if let start = before ?? own.first, let end = own.last {
           for score in end.conventions {

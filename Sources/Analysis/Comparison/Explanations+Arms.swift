@@ -40,7 +40,9 @@ extension Explanations {
   /// The weak-sample drills of `drill`'s run that start from the same phase.
   static func weakPartners(_ drills: [DrillObservation]) -> (DrillObservation) -> [DrillObservation] {
     let weak = drills.filter(\.isWeakSample)
-    return { drill in weak.filter { $0.key == drill.key && $0.parentIndex == drill.parentIndex && $0.phaseIndex != drill.phaseIndex } }
+    return { drill in
+      weak.filter { $0.key == drill.key && $0.parentIndex == drill.parentIndex && $0.phaseIndex != drill.phaseIndex }
+    }
   }
 
   /// A ratio of median gaps, `arm` over `partners`, decided by `decide`; nil with the reason it
@@ -123,8 +125,9 @@ extension Explanations {
       .compactMap { d in d.displacement.flatMap { x in d.gapRecovered.map { (x, $0) } } }
     let rho = moved.count >= minimumPairs ? Statistics.spearman(moved.map(\.0), moved.map(\.1)) : nil
     let f = Comparison.format
-    let trend = rho.map { "; across \(plural(moved.count, "trained drill")), Spearman ρ(displacement, gap_recovered) = \(f($0))" }
-      ?? "; displacement recorded for \(plural(moved.count, "trained drill")), too few for ρ"
+    let trend = rho.map {
+      "; across \(plural(moved.count, "trained drill")), Spearman ρ(displacement, gap_recovered) = \(f($0))"
+    } ?? "; displacement recorded for \(plural(moved.count, "trained drill")), too few for ρ"
     return paired(kicks, { kick in
       drills.filter { $0.key == kick.key && $0.phaseIndex == kick.matchedPhase && $0.kind != .perturb }
     }).map { group, arm, partners in

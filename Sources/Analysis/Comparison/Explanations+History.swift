@@ -52,7 +52,8 @@ extension Explanations {
     let f = Comparison.format
     let baseName = matched.isEmpty
       ? "after \(plural(fewest - 1, "prior cycle")) (not length-matched: its locks take "
-        + "\(describeSteps(Statistics.aggregate(baseline.map { Double($0.lockSteps) })!)) against \(String(format: "%.0f", length)))"
+        + "\(describeSteps(Statistics.aggregate(baseline.map { Double($0.lockSteps) })!)) against "
+        + "\(String(format: "%.0f", length)))"
       : "after one lock of the same total length (about \(String(format: "%.0f", length)) steps)"
     var measured = "gap_recovered on \(Comparison.describeSets(cycled)) after \(plural(most - 1, "prior cycle")) "
       + "\(describe(a)) over \(plural(cycled.count, "drill")); \(baseName) \(describe(b)) over "
@@ -94,7 +95,8 @@ extension Explanations {
     }
     return result(
       "E6", .neither, measured: measured,
-      reason: "the ratio \(f(ratio)) lies between \(f(noIncrease)) and \(f(clearIncrease))\(confound)", statistic: ratio)
+      reason: "the ratio \(f(ratio)) lies between \(f(noIncrease)) and \(f(clearIncrease))\(confound)",
+      statistic: ratio)
   }
 
   /// The named convention a drill's run trained first, without password, before the truth and
@@ -129,7 +131,8 @@ extension Explanations {
     let rules = Comparison.ordered(rises.map(\.rule)).map { "`\($0)`" }.joined(separator: ", ")
     let f = Comparison.format
     let measured = "over the drill, no password: the rise of acc of \(rules) (learned first) \(describe(x)); of "
-      + "acc_truth (learned next) \(describe(truth)); difference \(describe(difference)) over \(plural(rises.count, "drill"))"
+      + "acc_truth (learned next) \(describe(truth)); difference \(describe(difference)) over "
+      + plural(rises.count, "drill")
     if max(x.median, truth.median) < unlocks - 1e-12 {
       return result(
         "E7", .neither, measured: measured,
@@ -179,7 +182,10 @@ extension Explanations {
       + "the drilled items memorised at \(describeSteps(memorised))"
       + (censored > 0 ? " (\(censored) never, counted at the drill's length)" : "")
       + "; ratio \(f(ratio)) over \(plural(timed.count, "drill"))"
-    if let lift { measured += "; lifting a taboo in serial reversal: latency \(describeSteps(lift)) over \(plural(lifts.count, "switch"))" }
+    if let lift {
+      measured += "; lifting a taboo in serial reversal: latency \(describeSteps(lift)) over \(lifts.count) "
+        + (lifts.count == 1 ? "switch" : "switches")
+    }
     let statistic = ratio
     if ratio <= clearlyLess + 1e-12 {
       return result(
@@ -193,7 +199,8 @@ extension Explanations {
       return result(
         "E8", .neither, measured: measured,
         reason: "unlocking comes before memorisation (the drilled items are not memorised by the drill's end "
-          + "in \(censored) of \(timed.count) drills), but not at once (ratio at most \(f(ratio)))", statistic: statistic)
+          + "in \(censored) of \(timed.count) drills), but not at once (ratio at most \(f(ratio)))",
+        statistic: statistic)
     }
     // Equal medians: both marks fall at the same probe, which cannot order them.
     if abs(half.median - memorised.median) <= 1e-9 {

@@ -68,7 +68,8 @@ extension Explanations {
     }
     return result(
       "E2", .neither, measured: measured,
-      reason: "unlocking does not rise with the truth left in the latents (ρ = \(f(rho)) ≤ 0), against both accounts",
+      reason: "unlocking does not rise with the truth left in the latents (ρ = \(f(rho)) ≤ 0), against both "
+        + "accounts",
       statistic: rho)
   }
 }

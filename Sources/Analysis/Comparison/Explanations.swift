@@ -110,10 +110,10 @@ public enum Explanations {
   static let latentApart = 0.2
   /// E2, E5: Spearman's ρ is read over at least 4 pairs (with 2 or 3 it is ±1 or nearly).
   static let minimumPairs = 4
-  /// E6 (set here): more prior cycles give "no increase" at a ratio of median gaps ≤ 1.1 (F)
-  /// and "more unlocking" at ≥ 1.5 (R), the reciprocals of E3's bands widened to the noise of a
-  /// few seeds; the fewer-cycles median is floored at `unlocks`, so an arm that does not unlock
-  /// still gives a ratio.
+  /// E6 (set here): more prior cycles give "no increase" at a ratio of median gaps ≤ 1.1 (F: no
+  /// more than the noise of a few seeds) and "more unlocking" at ≥ 1.5 (R: half as much again);
+  /// the fewer-cycles median is floored at `unlocks`, so an arm that does not unlock still gives
+  /// a ratio.
   static let noIncrease = 1.1
   static let clearIncrease = 1.5
   /// E6: a single lock is length-matched to the cycles when its steps are within 10% of their
@@ -202,8 +202,8 @@ public enum Explanations {
 
   static func notTested(_ id: String, _ why: String, drill: [DrillObservation] = []) -> ExplanationResult {
     ExplanationResult(
-      prediction: prediction(id)!, favours: .notTested(why), drill: drill.isEmpty ? nil : DrillObservation.summary(of: drill),
-      drillLabel: drill.first?.label)
+      prediction: prediction(id)!, favours: .notTested(why),
+      drill: drill.isEmpty ? nil : DrillObservation.summary(of: drill), drillLabel: drill.first?.label)
   }
 
   static func result(
@@ -234,7 +234,7 @@ public enum Explanations {
     return "\(f(a.median)) [\(f(a.q25))–\(f(a.q75))] steps"
   }
 
-  /// The median gap_recovered of `drills` (those with one), with the aggregate.
+  /// The aggregate of `drills`' gap_recovered, over those that have one.
   static func gaps(_ drills: [DrillObservation]) -> Aggregate? {
     Statistics.aggregate(drills.compactMap(\.gapRecovered))
   }
