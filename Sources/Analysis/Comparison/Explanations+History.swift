@@ -80,18 +80,18 @@ extension Explanations {
     if let x = relock(cycled), let y = relock(baseline) {
       measured += "; the final lock's latency \(describeSteps(x)) against \(describeSteps(y))"
     }
-    let confound = matched.isEmpty ? " (the arms differ in total lock length too)" : ""
+    let confound = matched.isEmpty ? "; the arms differ in total lock length too" : ""
     if ratio <= noIncrease + 1e-12 {
       return result(
         "E6", .forgetting, measured: measured,
-        reason: "more prior cycles bring no more unlocking (ratio \(f(ratio)) ≤ \(f(noIncrease)))\(confound): "
-          + "no learning set for switching", statistic: ratio)
+        reason: "more prior cycles bring no more unlocking (ratio \(f(ratio)) ≤ \(f(noIncrease))): no learning set "
+          + "for switching\(confound)", statistic: ratio)
     }
     if ratio >= clearIncrease - 1e-12 {
       return result(
         "E6", .serialReversal, measured: measured,
-        reason: "more prior cycles bring clearly more unlocking (ratio \(f(ratio)) ≥ \(f(clearIncrease)))"
-          + "\(confound): a learning set for switching", statistic: ratio)
+        reason: "more prior cycles bring clearly more unlocking (ratio \(f(ratio)) ≥ \(f(clearIncrease))): a "
+          + "learning set for switching\(confound)", statistic: ratio)
     }
     return result(
       "E6", .neither, measured: measured,
