@@ -1,7 +1,7 @@
-// The analysis of a whole batch: every run's switches, transfer records, learning-set series and
-// drill observations (for the language-model comparison), and the summary over seeds. Reads a
-// store one run at a time, so probes never all sit in memory; `eachRun` sees every run with its
-// probes (the CSV export writes `probes.csv` from it).
+// The analysis of a whole batch: every run's switches, transfer records, learning-set series,
+// drill and lock observations (for the language-model comparison and the explanations), and
+// the summary over seeds. Reads a store one run at a time, so probes never all sit in memory;
+// `eachRun` sees every run with its probes (the CSV export writes `probes.csv` from it).
 
 import Records
 
@@ -16,6 +16,8 @@ public struct RunAnalysis: Sendable {
   public var transfers: [TransferMetric]
   public var learningSets: [LearningSetMetric]
   public var drills: [DrillObservation]
+  /// The password locks whose end probes carry a latent truth score (for the explanations).
+  public var locks: [LockObservation]
   /// Frozen stream phases: every lane's reversal, and the accuracy around each switch.
   public var reversals: [ReversalMetric]
   public var aligned: [AlignedSwitch]
@@ -30,6 +32,7 @@ public struct RunAnalysis: Sendable {
     transfers = Transfer.compute(run)
     learningSets = LearningSet.compute(switches)
     drills = Drills.find(run, transfers: transfers)
+    locks = Locks.find(run)
     reversalSeries = ReversalIndex.series(run, reversals: reversals, switches: switches)
     var record = run
     record.probes = []

@@ -1,6 +1,6 @@
 // `taboo compare DB`: the language-model comparison (docs/design.md §8) — every claim of
 // reference/llm-case.md with the value measured on the batch, the evidence and its source, and
-// a verdict.
+// a verdict — then the animal reference points (§8.1) and the explanations (§8.2).
 
 import Foundation
 import Analysis
@@ -10,7 +10,7 @@ import Store
 struct CompareCommand: Command {
   let spec = CommandSpec(
     name: "compare",
-    summary: "Compare a batch with the language-model claims and the animal reference points.",
+    summary: "Compare a batch with the language-model claims, the animal reference points and two explanations.",
     positionals: PositionalSpec(name: "DB", minimum: 1, maximum: 1, help: "A results database (taboo run)."),
     options: [],
     discussion: """
@@ -28,6 +28,11 @@ struct CompareCommand: Command {
       frozen `context stream` phases, and the direction of errors per reversal across
       reversals (in context and in the weights); each is within, above or below the point,
       or its direction matches or not, or it is not measured by the batch.
+
+      The explanations (reference/explanations.md) set two accounts of weak sample
+      unlocking against each other, F (forgetting) and R (serial reversal): each prediction
+      E1–E8 with its measured values and the account they favour (F, R, neither or both), or
+      not tested by the batch, with what would test it.
 
       EXIT CODES:
         0   printed (whatever the verdicts)
@@ -67,6 +72,9 @@ struct CompareCommand: Command {
     lines.append("")
     lines += AnimalComparison.text(
       AnimalComparison.evaluate(analysis.runs), scenario: analysis.scenarioName, runs: analysis.runs.count)
+    lines.append("")
+    lines += Explanations.text(
+      Explanations.evaluate(analysis.runs), scenario: analysis.scenarioName, runs: analysis.runs.count)
     console.out(lines.joined(separator: "\n"))
     return .success
   }

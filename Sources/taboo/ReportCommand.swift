@@ -68,7 +68,8 @@ struct ReportCommand: Command {
         figures: runs.isEmpty
           ? FigureSet(figures: [], skipped: []) : Figures.all(runs, analysis: analysis, scenario: meta.scenarioName),
         comparisons: ComparisonSection.all(analysis),
-        animal: analysis.runs.isEmpty ? [] : AnimalComparison.evaluate(analysis.runs), generator: generator))
+        animal: analysis.runs.isEmpty ? [] : AnimalComparison.evaluate(analysis.runs),
+        explanations: analysis.runs.isEmpty ? [] : Explanations.evaluate(analysis.runs), generator: generator))
     runs = []
 
     let name = "index.html"

@@ -60,6 +60,15 @@ struct AnalysisCommandTests {
     #expect(v["D1"]?.hasPrefix("not tested by this batch: needs a phase `truth on`") == true)
     #expect(compare.stdout.contains("https://www.alignmentforum.org/posts/bfm5Fm9pJYAthFSZT"))
     #expect(compare.stdout.contains("https://arxiv.org/abs/2405.19550"))
+    // The explanations last: every prediction, each favouring an account or saying what would test it.
+    let lines = compare.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    let explanations = try #require(lines.firstIndex { $0 == "Explanations: 'weak sample unlocking', 2 runs" })
+    #expect(lines[..<explanations].contains { $0.hasPrefix("Animal summary: ") })
+    let part = lines[explanations...]
+    #expect((1...8).allSatisfy { id in part.contains { $0.hasPrefix("E\(id)  ") } }, "\(part)")
+    #expect(part.filter { $0.hasPrefix("    favours:   ") }.count == 8)
+    #expect(part.contains { $0.hasPrefix("Explanations summary: E1 ") })
+    #expect(part.allSatisfy { $0.count <= 100 }, "\(part.filter { $0.count > 100 })")
   }
 
   @Test("the controls batch: every claim gets a verdict; export writes the five files")

@@ -117,7 +117,7 @@ struct ReportTests {
     }
     #expect(!page.contains("<?xml"))
     // The contents link to every section and figure.
-    for anchor in ["#scenario", "#runs", "#analysis", "#language-model", "#figures", "#figure-latency"] {
+    for anchor in ["#scenario", "#runs", "#analysis", "#language-model", "#explanations", "#figures", "#figure-latency"] {
       #expect(page.contains("<a href=\"\(anchor)\">"), "\(anchor)")
     }
   }

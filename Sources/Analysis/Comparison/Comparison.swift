@@ -94,9 +94,7 @@ public enum Comparison {
   }
 
   public static func evaluate(drills: [DrillObservation]) -> [ClaimResult] {
-    // Weak samples: taboo drills whose every drilled answer differs from the truth (records
-    // without the count are taken as they are).
-    let taboo = drills.filter { $0.kind == .taboo && ($0.notTruth == nil || $0.notTruth == $0.k) }
+    let taboo = drills.filter(\.isWeakSample)
     let u1Missing = "needs a phase `taboo on` a 2-item set of `wrong` items without password after a "
       + "password lock (a drill with k = 2, \(weakSampleHint))"
     let u1 = perDrill(taboo.filter { $0.k == 2 }, empty: { notTested("U1", u1Missing) }) { group in

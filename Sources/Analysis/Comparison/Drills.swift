@@ -9,6 +9,11 @@
 //   trained on `taboo` without password (the locked items not drilled, `rest` in the shipped
 //   scenarios), the largest if several; failing that, the largest untrained set without
 //   password. Its `gap_recovered` is the phase's unlocking.
+//
+// What the explanations (`Explanations`, docs/design.md §8.2) read besides, each from the
+// records of that run: the measured set's time course (half-change step, the change of acc_truth
+// and of each named convention's acc, the latent truth at the start), the phase's displacement,
+// when the drilled items are memorised, and the locks before it.
 
 import Records
 import Specification
@@ -60,6 +65,40 @@ public struct DrillObservation: Sendable, Hashable {
   /// a perturbation and in records without these counts.
   public var notTruth: Int?
   public var changing: Int?
+  /// The index of the phase it starts from (`parent`'s).
+  public var parentIndex: Int?
+  /// The measured set's `half_change_step`: steps from the phase's start until acc_truth has moved
+  /// half of its change (nil when it does not change, or without a measured set).
+  public var halfChangeStep: Int?
+  /// The measured set's acc_truth at the phase's end minus at its start (the parent's end probe).
+  public var truthChange: Double?
+  /// Per named convention of the world: its `acc` on the measured set at the end minus at the
+  /// start, over the same two probes.
+  public var conventionChange: [String: Double] = [:]
+  /// The latent truth score (`LatentScore.acc` of "truth") of the measured set at the start: the
+  /// parent's end probe, else the phase's first; nil when not measured.
+  public var latentTruthStart: Double?
+  /// The norm of the weight change the phase made: a perturbation's `kickNorm`, else the
+  /// phase's last geometry record's `fromPhaseStart`; nil when not recorded.
+  public var displacement: Double?
+  /// For `perturb like PHASE`: the index of the phase whose displacement the kick matches.
+  public var matchedPhase: Int?
+  /// Steps from the phase's start to the first of K consecutive probes at which every drilled
+  /// set (without password) has acc_target ≥ P, the phase's criterion: when the drilled items
+  /// are memorised. The phase's length when never (`memorisedCensored`); nil for a perturbation
+  /// and without probes of the drilled sets.
+  public var memorisedStep: Int?
+  public var memorisedCensored = false
+  /// The index of the lock it follows (`lockPhase`'s).
+  public var lockIndex = 0
+  /// How many lock phases are among its ancestors (the lock it follows and every earlier one),
+  /// and their steps in all.
+  public var locks = 1
+  public var lockSteps = 0
+
+  /// A weak-sample drill: a taboo drill whose every drilled answer differs from the truth
+  /// (`notTruth == k`; taken as it is in records without the count).
+  public var isWeakSample: Bool { kind == .taboo && (notTruth == nil || notTruth == k) }
 
   /// One line saying which drill this is: its target, its size, its branch and what it changes.
   public var summary: String { Self.summary(of: [self]) }
@@ -141,16 +180,69 @@ public enum Drills {
         }
         tabooEnd = count > 0 ? weighted / Double(count) : nil
       }
-      result.append(
-        DrillObservation(
-          key: run.key, phaseIndex: phase.index, phase: phase.name,
-          label: phase.name + (phase.repeatIndex.map { " #\($0)" } ?? ""),
-          parent: phase.parent.flatMap(run.phase)?.name, kind: kind, k: k,
-          sigma: phase.facts.perturb, lockPhase: lock.name, measuredSet: measured?.set,
-          gapRecovered: measured?.gapRecovered, drilledTabooEnd: tabooEnd,
-          notTruth: total(\.notTruth), changing: total(\.changing)))
+      var drill = DrillObservation(
+        key: run.key, phaseIndex: phase.index, phase: phase.name,
+        label: phase.name + (phase.repeatIndex.map { " #\($0)" } ?? ""),
+        parent: phase.parent.flatMap(run.phase)?.name, kind: kind, k: k,
+        sigma: phase.facts.perturb, lockPhase: lock.name, measuredSet: measured?.set,
+        gapRecovered: measured?.gapRecovered, drilledTabooEnd: tabooEnd,
+        notTruth: total(\.notTruth), changing: total(\.changing))
+      drill.parentIndex = phase.parent
+      drill.halfChangeStep = measured?.halfChangeStep
+      drill.truthChange = measured.map { $0.truthEnd - $0.truthStart }
+      if let set = measured?.set {
+        let own = run.probes.filter { $0.phaseIndex == phase.index && $0.set == set && !$0.password }
+        let before = phase.parent.flatMap(run.phase).flatMap { parent in
+          run.probes.last {
+            $0.phaseIndex == parent.index && $0.step == parent.endStep && $0.set == set && !$0.password
+          }
+        }
+        if let start = before ?? own.first, let end = own.last {
+          for score in end.conventions {
+            if let first = start.conventions.first(where: { $0.name == score.name }) {
+              drill.conventionChange[score.name] = score.acc - first.acc
+            }
+          }
+        }
+        drill.latentTruthStart = before.flatMap(latentTruth) ?? own.first.flatMap(latentTruth)
+      }
+      if kind == .perturb {
+        drill.displacement = phase.facts.kickNorm
+        drill.matchedPhase = phase.facts.kick?.phase
+      } else {
+        drill.displacement = run.geometry.last { $0.phaseIndex == phase.index }?.fromPhaseStart
+        (drill.memorisedStep, drill.memorisedCensored) = memorised(run, phase: phase) ?? (nil, false)
+      }
+      let locks = run.ancestors(of: phase).filter { $0.facts.role == .lock }
+      drill.lockIndex = lock.index
+      drill.locks = locks.count
+      drill.lockSteps = locks.reduce(0) { $0 + $1.endStep - $1.startStep }
+      result.append(drill)
     }
     return result
+  }
+
+  /// The held-out accuracy of the latent truth readout at `probe`, if measured.
+  static func latentTruth(_ probe: ProbeRecord) -> Double? {
+    probe.latent.first { $0.answer == TargetKind.truth.rawValue }?.acc
+  }
+
+  /// When `phase`'s drilled sets are memorised (see `DrillObservation.memorisedStep`), and
+  /// whether that is censored at the phase's length; nil without probes of them.
+  static func memorised(_ run: RunRecord, phase: PhaseRecord) -> (Int, Bool)? {
+    let sets = Set(phase.streams.map(\.set))
+    let probes = run.probes.filter {
+      $0.phaseIndex == phase.index && !$0.password && sets.contains($0.set) && $0.accTarget != nil
+    }
+    // Every drilled set at each probe moment: the least of their agreements.
+    let byStep = Dictionary(grouping: probes, by: \.step)
+    let steps = byStep.keys.sorted().filter { Set(byStep[$0]!.map(\.set)) == sets }
+    guard !steps.isEmpty else { return nil }
+    let agreement = steps.map { step in byStep[step]!.compactMap(\.accTarget).min() }
+    guard let reached = Switches.criterionIndex(agreement, phase.facts.criterion) else {
+      return (phase.endStep - phase.startStep, true)
+    }
+    return (steps[reached] - phase.startStep, false)
   }
 
   /// The transfer record of the measured set (see the file comment).

@@ -25,15 +25,19 @@ public struct ReportInput: Sendable {
   public var comparisons: [ComparisonSection]
   /// The animal reference points on the batch (`AnimalComparison.evaluate`).
   public var animal: [AnimalResult]
+  /// The two explanations' predictions on the batch (`Explanations.evaluate`).
+  public var explanations: [ExplanationResult]
   /// The program that wrote the page (`taboo 0.1.0`).
   public var generator: String
 
   public init(
     database: String, scenarioName: String, scenarioText: String, scenarioHash: String,
     createdAt: String, plannedRuns: Int?, analysis: BatchAnalysis, figures: FigureSet,
-    comparisons: [ComparisonSection], animal: [AnimalResult] = [], generator: String
+    comparisons: [ComparisonSection], animal: [AnimalResult] = [], explanations: [ExplanationResult] = [],
+    generator: String
   ) {
     self.animal = animal
+    self.explanations = explanations
     self.database = database
     self.scenarioName = scenarioName
     self.scenarioText = scenarioText
@@ -71,6 +75,7 @@ public enum ReportPage {
       [scenarioSection(input), runsSection(input)]
       + input.comparisons.map { comparisonSection($0, &anchors) }
       + (input.animal.isEmpty ? [] : [animalSection(input.animal, &anchors)])
+      + (input.explanations.isEmpty ? [] : [explanationsSection(input.explanations, &anchors)])
       + [figuresSection(input, &anchors), analysisSection(input, &anchors)]
     let title = "taboo report: \(input.scenarioName)"
     var out = """
@@ -354,6 +359,50 @@ public enum ReportPage {
     }
     body += "</tbody></table></div>\n"
     return Section(id: id, title: "Animal reference", body: body)
+  }
+
+  /// The explanations (docs/design.md §8.2), as `taboo compare` prints them: one row per
+  /// prediction (per drill, where several test it).
+  static func explanationsSection(_ results: [ExplanationResult], _ anchors: inout FigureFileNames) -> Section {
+    let id = anchors.unique("explanations")
+    var body = paragraph(
+      "Two accounts of weak sample unlocking (reference/explanations.md): F, forgetting (the recent lock erodes, "
+        + "the truth learned first survives); R, serial reversal (the drilled items become exceptions, the rest "
+        + "reverts to the rule learned first). Each prediction with its values on this batch and the account they "
+        + "favour, as taboo compare prints them; no prediction decides the question alone. Values are medians "
+        + "[q25–q75] with the mean's bootstrap 95% interval.")
+    let names = Explanations.names(results)
+    body += "<p class=\"verdicts\">"
+      + zip(names, results).map {
+        "<span class=\"claim-verdict\"><span class=\"claim-id\">\(HTML.escape($0))</span> \(badge($1.favours))</span>"
+      }.joined(separator: " ") + "</p>\n"
+    body += "<div class=\"table-wrap\"><table class=\"claims\">\n<caption>Explanations: every prediction, what "
+      + "was measured and the account it favours</caption>\n"
+    body += "<thead><tr><th scope=\"col\">prediction</th><th scope=\"col\">measured on this batch</th>"
+      + "<th scope=\"col\">favours</th><th scope=\"col\">reason</th></tr></thead>\n<tbody>\n"
+    for (name, result) in zip(names, results) {
+      let p = result.prediction
+      body += "<tr><td><strong>\(HTML.escape(name))</strong> \(HTML.escape(p.what))"
+        + (result.drill.map { "<div class=\"small\">drill: \(HTML.code($0))</div>" } ?? "")
+        + "<div class=\"small\">F: \(HTML.escape(p.forgetting)) · R: \(HTML.escape(p.reversal))</div></td>"
+      body += "<td>\(HTML.code(result.measured.isEmpty ? "—" : result.measured))</td><td>\(badge(result.favours))"
+      if case .notTested(let why) = result.favours { body += "<div class=\"small\">\(HTML.code(why))</div>" }
+      body += "</td><td>\(HTML.code(result.reason.isEmpty ? "—" : result.reason))</td></tr>\n"
+    }
+    body += "</tbody></table></div>\n"
+    return Section(id: id, title: "Explanations", body: body)
+  }
+
+  /// What an explanation's values favour, as a word with a sign: ◆ for an account (F, R or
+  /// both), ◇ for neither, ○ when not tested.
+  static func badge(_ favours: Favours) -> String {
+    switch favours {
+    case .forgetting: return "<span class=\"verdict favours\">◆ F: forgetting</span>"
+    case .serialReversal: return "<span class=\"verdict favours\">◆ R: serial reversal</span>"
+    case .both: return "<span class=\"verdict favours\">◆ both</span>"
+    case .neither: return "<span class=\"verdict neither\">◇ neither</span>"
+    case .notTested: return "<span class=\"verdict not-tested\">○ not tested</span>"
+    }
   }
 
   /// A verdict as a word with a sign and a colour (the sign and the word carry it without the

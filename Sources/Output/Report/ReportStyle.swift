@@ -58,6 +58,8 @@ enum ReportStyle {
     }
     .verdict.reproduced { color: #00513b; border-color: var(--green); background: #e2f3ed; }
     .verdict.not-reproduced { color: #7f3300; border-color: var(--vermillion); background: #fbe9dd; }
+    .verdict.favours { color: #00406b; border-color: var(--blue); background: #e3eef7; }
+    .verdict.neither { color: #444444; border-color: #8a8a8a; background: #f2f2f2; }
     .verdict.not-tested { color: #444444; border-color: #8a8a8a; border-style: dashed; background: #f2f2f2; }
     figure { margin: 22px 0 30px; }
     figure svg { display: block; max-width: 100%; height: auto; border: 1px solid var(--rule); }
