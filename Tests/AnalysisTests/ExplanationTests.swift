@@ -241,6 +241,10 @@ struct ExplanationTests {
     #expect(forgetting.drillLabel == "right drill")
     #expect(forgetting.measured.contains("`right drill` 0.42 [0.42–0.42]") && forgetting.measured.contains("over 4 runs"))
     #expect(forgetting.measured.contains("95% CI"))
+    #expect(forgetting.reason.contains("about as much as"))
+    // Far more than the weak drill: still F, and said as "more than".
+    let more = try e3(0.9)
+    #expect(more.favours == .forgetting && more.reason.contains("unlocks more than the weak drill"))
     let reversal = try e3(0.05)
     #expect(reversal.favours == .serialReversal)
     #expect(try e3(0.19).favours == .neither)  // 0.19 / 0.315 = 0.60

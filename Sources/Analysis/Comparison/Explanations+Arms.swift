@@ -75,7 +75,11 @@ extension Explanations {
   /// The bands of E3 and E4: F at a ratio ≥ `asMuch`, R at ≤ `clearlyLess`.
   static func bands(_ ratio: Double, same: String, less: String) -> (Favours, String) {
     let f = Comparison.format
-    if ratio >= asMuch - 1e-12 { return (.forgetting, "\(same) (ratio \(f(ratio)) ≥ \(f(asMuch)))") }
+    if ratio >= asMuch - 1e-12 {
+      // Far above 1 (beyond 1/0.7) the arm unlocks more, not "about as much": still what F says.
+      let said = ratio >= 1 / asMuch ? same.replacingOccurrences(of: "about as much as", with: "more than") : same
+      return (.forgetting, "\(said) (ratio \(f(ratio)) ≥ \(f(asMuch)))")
+    }
     if ratio <= clearlyLess + 1e-12 { return (.serialReversal, "\(less) (ratio \(f(ratio)) ≤ \(f(clearlyLess)))") }
     return (.neither, "the ratio \(f(ratio)) lies between \(f(clearlyLess)) and \(f(asMuch)): neither about as much "
               + "nor clearly less")
