@@ -187,7 +187,8 @@ struct ExplainCommand: Command {
       "model      " + (model.transformer.map {
         "transformer, width \(model.hidden), \($0.layers) layer\($0.layers == 1 ? "" : "s"), "
           + "\($0.heads) head\($0.heads == 1 ? "" : "s"), ff \($0.feedForward)"
-      } ?? "\(model.cell.rawValue), hidden \(model.hidden), embedding \(model.embedding)"),
+      } ?? "\(model.cell.rawValue), hidden \(model.hidden), embedding \(model.embedding)")
+        + "; \(scenario.networkShape.parameterCount.formatted(.number.grouping(.automatic))) parameters",
       "training   \(training(scenario.training))",
     ]
     switch scenario.context {
