@@ -21,6 +21,9 @@ struct ShippedScenarioTests {
     ("weight-space-reversal.taboo", ["cap=5"], 2, 1 + 10 * 2),
     ("explanations.taboo",
      ["pretrain_steps=30", "lock_steps=10", "long_lock_steps=50", "unlock_steps=10", "drill_epochs=5"], 2, 30),
+    ("networks/transformer-unlocking-controls.taboo",
+     ["pretrain_steps=30", "lock_steps=10", "drill_epochs=5", "k=2"], 2, 8),
+    ("networks/transformer-in-context-reversal.taboo", ["reversals=3", "blocks=2"], 2, 1 + 3 * 2 + 2 * 2),
   ]
 
   @Test("runs to completion", arguments: cases)
@@ -41,7 +44,7 @@ struct ShippedScenarioTests {
       // Frozen stream phases record one trial per lane (32) and trial.
       let trials = run.phases.map { $0.trials * $0.lanes }.reduce(0, +)
       #expect(run.trials.count == trials)
-      #expect((trials > 0) == (file == "in-context-reversal.taboo"))
+      #expect((trials > 0) == file.hasSuffix("in-context-reversal.taboo"))
     }
   }
 }

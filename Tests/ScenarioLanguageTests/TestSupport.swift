@@ -28,6 +28,11 @@ enum TestFiles {
   static let shippedScenarioNames = [
     "weak-sample-unlocking.taboo", "unlocking-controls.taboo", "serial-reversal.taboo", "two-items.taboo",
     "in-context-reversal.taboo", "weight-space-reversal.taboo", "explanations.taboo",
+    // The same experiments with an LSTM and a transformer.
+    "networks/lstm-unlocking-controls.taboo", "networks/transformer-unlocking-controls.taboo",
+    "networks/lstm-serial-reversal.taboo", "networks/transformer-serial-reversal.taboo",
+    "networks/lstm-in-context-reversal.taboo", "networks/transformer-in-context-reversal.taboo",
+    "networks/lstm-weak-sample-unlocking.taboo", "networks/transformer-weak-sample-unlocking.taboo",
   ]
 
   static func shippedBytes(_ name: String) throws -> [UInt8] {

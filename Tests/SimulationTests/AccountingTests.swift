@@ -26,6 +26,9 @@ struct AccountingTests {
     ("weight-space-reversal.taboo", ["cap": 5]),
     ("explanations.taboo",
      ["pretrain_steps": 30, "lock_steps": 10, "long_lock_steps": 50, "unlock_steps": 10, "drill_epochs": 5]),
+    ("networks/transformer-in-context-reversal.taboo", ["reversals": 3, "blocks": 2]),
+    ("networks/transformer-unlocking-controls.taboo",
+     ["pretrain_steps": 30, "lock_steps": 10, "drill_epochs": 5, "k": 2]),
   ]
 
   @Test("predicted steps, examples and trials are what each phase did; the estimate bounds the buffers",
