@@ -139,20 +139,23 @@ package enum TransformerKernels {
 
   /// Row i of the (T × T) scores becomes the softmax of columns 0…i; columns beyond are zeroed.
   static func causalSoftmax(_ s: UnsafeMutablePointer<Float>, size t: Int) {
-    for i in 0..<t {
-      let row = s + i * t
-      var top = row[0]
-      for j in 0...i { top = max(top, row[j]) }
-      var total: Float = 0
-      for j in 0...i {
-        let e = Activation.exp(row[j] - top)
-        row[j] = e
-        total += e
-      }
-      let inverse = 1 / total
-      for j in 0...i { row[j] *= inverse }
-      for j in (i + 1)..<t { row[j] = 0 }
+    for i in 0..<t { causalSoftmaxRow(s + i * t, row: i, size: t) }
+  }
+
+  /// Row i of `causalSoftmax`: softmax over columns 0…i, zero beyond.
+  @inline(__always)
+  static func causalSoftmaxRow(_ row: UnsafeMutablePointer<Float>, row i: Int, size t: Int) {
+    var top = row[0]
+    for j in 0...i { top = max(top, row[j]) }
+    var total: Float = 0
+    for j in 0...i {
+      let e = Activation.exp(row[j] - top)
+      row[j] = e
+      total += e
     }
+    let inverse = 1 / total
+    for j in 0...i { row[j] *= inverse }
+    for j in (i + 1)..<max(i + 1, t) { row[j] = 0 }
   }
 
   /// ∂scores in place of ∂weights (T × T), given the weights `a` of `causalSoftmax`.
@@ -213,22 +216,10 @@ package enum TransformerKernels {
     for i in 0..<t {
       let a = probs + i * t, qi = q + i * stride
       for j in 0...i { a[j] = scale * dot(qi, k + j * stride, width) }
-      for j in (i + 1)..<max(i + 1, t) { a[j] = 0 }
-      var top = a[0]
-      for j in 0...i { top = max(top, a[j]) }
-      var total: Float = 0
-      for j in 0...i {
-        let e = Activation.exp(a[j] - top)
-        a[j] = e
-        total += e
-      }
-      let inverse = 1 / total
+      causalSoftmaxRow(a, row: i, size: t)
       let ci = context + i * contextStride
       ci.update(repeating: 0, count: width)
-      for j in 0...i {
-        a[j] *= inverse
-        axpy(a[j], v + j * stride, ci, width)
-      }
+      for j in 0...i { axpy(a[j], v + j * stride, ci, width) }
     }
   }
 
