@@ -48,6 +48,11 @@ extension Figures {
     } else {
       set.skipped.append("geometry: no run has geometry records (stored before schema version 4)")
     }
+    if let latent = latent(runs, scenario: scenario) {
+      set.figures.append(latent)
+    } else {
+      set.skipped.append("latent: no probe has a latent truth score (the scenario probes without `{ latent }`)")
+    }
     return set
   }
 }
