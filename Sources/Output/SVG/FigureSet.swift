@@ -59,6 +59,11 @@ extension Figures {
     } else {
       set.skipped.append("unlocking-displacement: no drill after a lock has both a displacement and a gap_recovered")
     }
+    if let cycles = cycles(drillObservations, switches: analysis.runs.flatMap(\.switches), scenario: scenario) {
+      set.figures.append(cycles)
+    } else {
+      set.skipped.append("cycles: no weak-sample drills after different numbers of lock/unlock cycles")
+    }
     return set
   }
 }
