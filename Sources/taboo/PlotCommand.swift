@@ -26,9 +26,13 @@ struct PlotCommand: Command {
       phases (switch latency against reversal index), switch-aligned.svg when frozen phases in
       `context stream` recorded trials (choice accuracy from 10 trials before to 20 after each
       switch) and reversal-index.svg (one-trial reversals, trial-2 accuracy and errors per lane
-      by reversal index), and unlocking-PARAMETER.svg for every swept parameter
-      (gap_recovered). Published animal results (reference/animal-reversal.csv) are drawn as
-      labelled diamonds, or an arrow for a direction, only on a figure of their measure.
+      by reversal index), unlocking-PARAMETER.svg for every swept parameter (gap_recovered),
+      geometry.svg (the weights' geometry at each phase's end), latent.svg when probes have
+      `{ latent }` (latent truth against acc_truth at each phase's end),
+      unlocking-displacement.svg (each drill's gap_recovered against its weight displacement)
+      and cycles.svg (unlocking against prior lock/unlock cycles). Published animal results
+      (reference/animal-reversal.csv) are drawn as labelled diamonds, or an arrow for a
+      direction, only on a figure of their measure.
       Figures that do not apply to the batch are skipped, and the output says why. Prints the
       path of every file written.
 

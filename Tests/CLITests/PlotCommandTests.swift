@@ -9,7 +9,7 @@ import Testing
   import FoundationXML
 #endif
 
-/// A tiny unlocking batch with a sweep and a repeated drill: every figure applies.
+/// A tiny unlocking batch with a sweep, a repeated drill and latent probes: every figure applies.
 let tinySweepScenario = """
   scenario "tiny <sweep> & repeat"
   world runsum 5 4 { items 96; convention weak 0.25; password }
@@ -22,7 +22,7 @@ let tinySweepScenario = """
   set rest  = train - drill
   model gru 16 { embedding 8 }
   train { optimizer adam; lr 0.01; batch all }
-  probe every 5 steps on test, rest, drill
+  probe every 5 steps on test, rest, drill { latent }
   criterion 90% over 2 probes
   phase pretrain for 60 steps { truth on train; truth on train with password }
   repeat 2 {
@@ -69,6 +69,8 @@ struct PlotCommandTests {
     }
     #expect(plot.stderr.contains("skipped latency: no switch inside a repeated phase"))
     #expect(plot.stderr.contains("skipped unlocking: the batch sweeps no parameter"))
+    #expect(plot.stderr.contains("skipped latent: no probe has a latent truth score"))
+    #expect(plot.stderr.contains("skipped cycles: no weak-sample drills after different numbers"))
   }
 
   @Test("a batch with a sweep and a repeat gets every kind of figure")
@@ -87,6 +89,9 @@ struct PlotCommandTests {
     #expect(names.contains("latency.svg"))
     #expect(names.contains("unlocking-k.svg"))
     #expect(names.contains("geometry.svg"))
+    #expect(names.contains("latent.svg"))
+    #expect(names.contains("unlocking-displacement.svg"))
+    #expect(names.contains("cycles.svg"))
     #expect(plot.stderr.isEmpty, "\(plot.stderr)")
     for name in names { #expect(isSVG(dir.path("out/\(name)")), "\(name)") }
     let curves = try String(contentsOfFile: dir.path("out/curves-rest.svg"), encoding: .utf8)

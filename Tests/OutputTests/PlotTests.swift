@@ -476,6 +476,144 @@ struct FigureTests {
     #expect(Figures.geometry(bare, scenario: "s") == nil)
   }
 
+  // MARK: Why it unlocks
+
+  /// pretrain → (lock → unlock) × `cycles` → lock → a weak-sample drill from that lock and a
+  /// matched kick of its norm. The drill moves the weights by `norm` and unlocks `rest` by `gap`,
+  /// the kick by a tenth of it; each lock takes its length to switch `rest` to the taboo. The
+  /// untrained `test` has latent truth 0.8 (0.9 after pretraining) and acc_truth 0.4 at each
+  /// lock's end, 1 after pretraining; the 2-item `D` has latent scores too.
+  func unlockRun(seed: UInt64, cycles: Int = 0, lockSteps: Int = 10, gap: Double, norm: Double) -> RunRecord {
+    var b = RunBuilder()
+    b.key = RunKey(parameters: [], seed: seed)
+    b.sets = [SetRecord(name: "test", size: 96), SetRecord(name: "D", size: 2), SetRecord(name: "rest", size: 284)]
+    func latent(_ truth: Double, last count: Int) {
+      for i in (b.probes.count - count)..<b.probes.count {
+        b.probes[i].latent = [LatentScore(answer: "truth", acc: truth), LatentScore(answer: "taboo", acc: 0.1)]
+      }
+    }
+    b.phase("pretrain", length: 10, streams: [stream(.truth, "train"), stream(.truth, "train", password: true)])
+    b.probes("rest", every: 10, [(0.2, 0), (1, 0)], target: .truth)
+    b.probes("test", every: 10, [(0.2, 0), (1, 0)])
+    latent(0.9, last: 2)
+    b.probes("D", every: 10, [(0.2, 0), (1, 0)])
+    latent(0.5, last: 2)
+    let lockStreams = [stream(.taboo, "train", previous: "truth"), stream(.truth, "train", password: true, previous: "truth")]
+    let lockFacts = PhaseFacts(
+      role: .lock,
+      switches: [SwitchGroup(set: "rest", password: false, old: .truth, new: .taboo, items: 284, probeSet: "rest")])
+    for cycle in 0...cycles {
+      b.phase("lock", length: lockSteps, repeatIndex: cycles > 0 ? cycle + 1 : nil, streams: lockStreams, facts: lockFacts)
+      b.probes("rest", every: lockSteps, [(1, 0), (0.3, 0.7)], target: .taboo)
+      b.probes("rest", password: true, every: lockSteps, [(1, 0), (0.9, 0)], target: .truth)
+      b.probes("test", every: lockSteps, [(1, 0), (0.4, 0.6)])
+      latent(0.8, last: 1)
+      guard cycle < cycles else { break }
+      b.phase("unlock", length: 10, repeatIndex: cycle + 1, streams: [stream(.truth, "train", previous: "taboo")],
+              facts: PhaseFacts(role: .drill))
+      b.probes("rest", every: 10, [(0.3, 0.7), (1, 0)], target: .truth)
+    }
+    let lock = b.phases.count - 1
+    // A taboo drill on D's 2 `wrong` items, which the lock trained on taboo already.
+    let weak = StreamRecord(target: .taboo, set: "D", password: false, previousTarget: .target(.taboo), changing: 0,
+                            notTruth: 2)
+    let drill = b.phase("drill", length: 10, streams: [weak], facts: PhaseFacts(role: .drill, from: lock))
+    b.probes("rest", every: 10, [(0.3, 0.7), (0.3 + 0.6 * gap, 0.5)])
+    b.probes("rest", password: true, every: 10, [(0.9, 0), (0.9, 0)])
+    b.agreement("D", every: 10, target: .taboo, [1, 1])
+    b.phase("matched kick", length: 10, frozen: true, facts: PhaseFacts(
+      role: .perturbation, from: lock, kick: MatchedKick(phase: drill, perTensor: false), kickNorm: norm))
+    b.probes("rest", every: 10, [(0.3, 0.7), (0.3 + 0.06 * gap, 0.6)])
+    b.probes("rest", password: true, every: 10, [(0.9, 0), (0.9, 0)])
+    var run = b.run
+    let end = run.phases[drill]
+    run.geometry = [GeometryRecord(phaseIndex: drill, step: end.endStep, examples: end.endExamples, fromPhaseStart: norm,
+                                   fromParentStart: nil, parentDisplacement: nil, undone: nil)]
+    return run
+  }
+
+  /// Four runs after one lock (gap 0.3), four after two cycles (gap 0.1), and four after one lock
+  /// as long as the cycles' three locks (gap 0.2); displacements 1…12.
+  func unlockBatch() -> [RunRecord] {
+    (0..<12).map { i in
+      let seed = UInt64(i + 1), norm = Double(i + 1)
+      switch i / 4 {
+      case 0: return unlockRun(seed: seed, gap: 0.3, norm: norm)
+      case 1: return unlockRun(seed: seed, cycles: 2, gap: 0.1, norm: norm)
+      default: return unlockRun(seed: seed, lockSteps: 30, gap: 0.2, norm: norm)
+      }
+    }
+  }
+
+  @Test("latent: latent truth beside acc_truth at each phase's end, locks shaded; small sets left out; nil without")
+  func latent() throws {
+    let runs = (1...3).map { unlockRun(seed: $0, cycles: 1, gap: 0.3, norm: 2) }
+    let file = try #require(Figures.latent(runs, scenario: "toy & <scenario>"))
+    #expect(file.name == "latent.svg")
+    let parsed = ParsedSVG(file.svg)
+    // `rest` has no latent score and `D` has 2 items: one panel, of `test`.
+    #expect(parsed.withClass("panel-title").map(\.text) == ["set \u{201C}test\u{201D}"])
+    #expect(parsed.withClass("phase-label").map(\.text) == ["pretrain", "lock #1", "unlock #1", "lock #2", "drill",
+                                                            "matched kick"])
+    // Latent and acc_truth at the three phases `test` is probed in.
+    #expect(parsed.withClass("error-bar").count == 2 * 3)
+    #expect(parsed.texts.contains("latent truth (median, quartiles)"))
+    #expect(parsed.withClass("note").map(\.text).joined(separator: " ").contains("Shaded: lock phases."))
+    #expect(parsed.texts.contains { $0.contains("toy & <scenario>") })
+    expectFiniteNumbers(parsed)
+    let unscored = runs.map { run -> RunRecord in
+      var copy = run
+      for i in copy.probes.indices { copy.probes[i].latent = [] }
+      return copy
+    }
+    #expect(Figures.latent(unscored, scenario: "s") == nil)
+  }
+
+  @Test("unlocking against displacement: a point per drill and kick and run, a legend entry per drill; nil without")
+  func unlockingDisplacement() throws {
+    let runs = unlockBatch()
+    let drills = runs.enumerated().flatMap { RunAnalysis($1, number: $0 + 1).drills }
+    let file = try #require(Figures.unlockingDisplacement(drills, scenario: "toy"))
+    #expect(file.name == "unlocking-displacement.svg")
+    let parsed = ParsedSVG(file.svg)
+    #expect(parsed.texts.contains("drill") && parsed.texts.contains("matched kick (kick norm)"))
+    // 12 drills (circles) and 12 kicks (squares), and a legend marker each; no error bars.
+    #expect(parsed.all("circle").count == 12 + 1)
+    #expect(parsed.withClass("error-bar").isEmpty)
+    #expect(parsed.withClass("axis-label").map(\.text) == [
+      "weight displacement at the drill's end (Euclidean norm)", "gap recovered (share of locked gap)",
+    ])
+    #expect(parsed.texts.contains("12"))  // the largest norm is on the axis
+    expectFiniteNumbers(parsed)
+    // Without geometry a drill has no displacement; the kicks still have theirs.
+    let bare = runs.map { run -> RunRecord in
+      var copy = run
+      copy.geometry = []
+      return copy
+    }
+    let kicks = bare.enumerated().flatMap { RunAnalysis($1, number: $0 + 1).drills }
+    #expect(!ParsedSVG(try #require(Figures.unlockingDisplacement(kicks, scenario: "s")).svg).texts.contains("drill"))
+    #expect(Figures.unlockingDisplacement(kicks.filter { $0.kind != .perturb }, scenario: "s") == nil)
+  }
+
+  @Test("cycles: gap_recovered by prior cycles, the length-matched arm apart, lock latency beside; nil without cycles")
+  func cycles() throws {
+    let analyses = unlockBatch().enumerated().map { RunAnalysis($1, number: $0 + 1) }
+    let drills = analyses.flatMap(\.drills), switches = analyses.flatMap(\.switches)
+    let file = try #require(Figures.cycles(drills, switches: switches, scenario: "toy"))
+    #expect(file.name == "cycles.svg")
+    let parsed = ParsedSVG(file.svg)
+    #expect(parsed.withClass("panel-title").map(\.text) == ["unlocking", "the drill's lock: latency to the taboo"])
+    #expect(parsed.texts.contains("after one lock as long as 3 locks together (30 steps)"))
+    // Per panel: 0 and 2 prior cycles, and the arm.
+    #expect(parsed.withClass("error-bar").count == 2 * 3)
+    #expect(parsed.withClass("axis-label").contains { $0.text == "prior lock/unlock cycles before the drill's lock" })
+    expectFiniteNumbers(parsed)
+    // Drills after a single lock only, whatever its length: nothing to draw.
+    let lockOnly = analyses.prefix(4).flatMap(\.drills) + analyses.suffix(4).flatMap(\.drills)
+    #expect(Figures.cycles(lockOnly, switches: switches, scenario: "s") == nil)
+  }
+
   @Test("file names keep letters, digits, - and _, and stay unique")
   func fileNames() {
     var names = FigureFileNames()

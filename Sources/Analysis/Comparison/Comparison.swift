@@ -264,7 +264,7 @@ public enum Comparison {
     ordered(drills.map(\.phase)).map { "`\($0)`" }.joined(separator: ", ")
   }
 
-  static func ordered(_ names: [String]) -> [String] {
+  package static func ordered(_ names: [String]) -> [String] {
     var seen: [String] = []
     for name in names where !seen.contains(name) { seen.append(name) }
     return seen

@@ -223,7 +223,7 @@ public enum Drills {
   }
 
   /// The held-out accuracy of the latent truth readout at `probe`, if measured.
-  static func latentTruth(_ probe: ProbeRecord) -> Double? {
+  package static func latentTruth(_ probe: ProbeRecord) -> Double? {
     probe.latent.first { $0.answer == TargetKind.truth.rawValue }?.acc
   }
 

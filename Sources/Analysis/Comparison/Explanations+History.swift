@@ -45,7 +45,7 @@ extension Explanations {
     }
     let cycled = weak.filter { $0.locks == most }
     let length = Statistics.median(cycled.map { Double($0.lockSteps) })!
-    let matched = weak.filter { $0.locks == 1 && abs(Double($0.lockSteps) - length) <= lengthTolerance * length }
+    let matched = lengthMatched(weak, to: cycled)
     let baseline = matched.isEmpty ? weak.filter { $0.locks == fewest } : matched
     let a = gaps(cycled)!, b = gaps(baseline)!
     let ratio = a.median / max(b.median, unlocks)
@@ -68,13 +68,8 @@ extension Explanations {
       Statistics.aggregate(group.compactMap { $0.halfChangeStep.map(Double.init) }).map(describeSteps) ?? "—"
     }
     measured += "; half-change step \(halfChange(cycled)) against \(halfChange(baseline))"
-    // The final locks' switches to the taboo without password, each lock once.
     func relock(_ group: [DrillObservation]) -> Aggregate? {
-      let locks = Set(group.map { RunPhase(key: $0.key, phase: $0.lockIndex) })
-      let lock = switches.filter {
-        locks.contains(RunPhase(key: $0.key, phase: $0.phaseIndex)) && !$0.password && $0.newTarget == .taboo
-          && $0.unit == .steps
-      }
+      let lock = lockSwitches(group, switches)
       return Statistics.aggregate(lock.map { Double($0.latencySteps) }, censored: lock.contains(where: \.censored))
     }
     if let x = relock(cycled), let y = relock(baseline) {
@@ -97,6 +92,25 @@ extension Explanations {
       "E6", .neither, measured: measured,
       reason: "the ratio \(f(ratio)) lies between \(f(noIncrease)) and \(f(clearIncrease))\(confound)",
       statistic: ratio)
+  }
+
+  /// The drills of `weak` after one lock whose steps are within `lengthTolerance` of the median
+  /// of `cycled`'s locks' steps in all: the arm length-matched to them.
+  package static func lengthMatched(
+    _ weak: [DrillObservation], to cycled: [DrillObservation]
+  ) -> [DrillObservation] {
+    guard let length = Statistics.median(cycled.map { Double($0.lockSteps) }) else { return [] }
+    return weak.filter { $0.locks == 1 && abs(Double($0.lockSteps) - length) <= lengthTolerance * length }
+  }
+
+  /// The switches to the taboo without password (in steps) of the locks `drills` follow, each
+  /// lock once: how long each took to lock.
+  package static func lockSwitches(_ drills: [DrillObservation], _ switches: [SwitchMetric]) -> [SwitchMetric] {
+    let locks = Set(drills.map { RunPhase(key: $0.key, phase: $0.lockIndex) })
+    return switches.filter {
+      locks.contains(RunPhase(key: $0.key, phase: $0.phaseIndex)) && !$0.password && $0.newTarget == .taboo
+        && $0.unit == .steps
+    }
   }
 
   /// The named convention a drill's run trained first, without password, before the truth and

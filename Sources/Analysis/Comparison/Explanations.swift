@@ -118,7 +118,7 @@ public enum Explanations {
   static let clearIncrease = 1.5
   /// E6: a single lock is length-matched to the cycles when its steps are within 10% of their
   /// locks' steps in all (lengths drawn per run, or `until criterion`, rarely agree exactly).
-  static let lengthTolerance = 0.1
+  package static let lengthTolerance = 0.1
   /// E8 (set here): a latency is "comparable" with lifting a taboo within this factor either way.
   static let comparableFactor = 2.0
 

@@ -33,7 +33,8 @@ extension Figures {
       set.figures.append(byIndex)
     }
     // Unlocking is read on the drills (as `taboo compare` finds them) when there are any.
-    let drills = Set(analysis.runs.flatMap(\.drills).map(\.phaseIndex))
+    let drillObservations = analysis.runs.flatMap(\.drills)
+    let drills = Set(drillObservations.map(\.phaseIndex))
     let unlocking = unlocking(
       analysis.runs.flatMap(\.transfers), scenario: scenario, phases: drills.isEmpty ? nil : drills)
     if unlocking.isEmpty {
@@ -47,6 +48,21 @@ extension Figures {
       set.figures.append(geometry)
     } else {
       set.skipped.append("geometry: no run has geometry records (stored before schema version 4)")
+    }
+    if let latent = latent(runs, scenario: scenario) {
+      set.figures.append(latent)
+    } else {
+      set.skipped.append("latent: no probe has a latent truth score (the scenario probes without `{ latent }`)")
+    }
+    if let displacement = unlockingDisplacement(drillObservations, scenario: scenario) {
+      set.figures.append(displacement)
+    } else {
+      set.skipped.append("unlocking-displacement: no drill after a lock has both a displacement and a gap_recovered")
+    }
+    if let cycles = cycles(drillObservations, switches: analysis.runs.flatMap(\.switches), scenario: scenario) {
+      set.figures.append(cycles)
+    } else {
+      set.skipped.append("cycles: no weak-sample drills after different numbers of lock/unlock cycles")
     }
     return set
   }

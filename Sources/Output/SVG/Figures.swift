@@ -10,6 +10,10 @@
 //       drawn beside them (ReferenceMarks.swift);
 //   (e) the weights' geometry at each phase's end: the share of the parent's displacement undone,
 //       and the distances from the phase's and the parent's start (GeometryFigure.swift).
+//   (f) latent truth against acc_truth at each phase's end, per probed set (LatentFigure.swift);
+//   (g) each drill's and kick's gap_recovered against its weight displacement (DisplacementFigure.swift);
+//   (h) weak-sample drills' gap_recovered and their lock's latency against prior lock/unlock cycles,
+//       the length-matched arm apart (CyclesFigure.swift).
 // One sweep point is one panel (small multiples); seeds are what the statistics run over.
 
 import Foundation
