@@ -166,8 +166,9 @@ struct DirectiveParser {
       // extra one: a word that is not a convention kind, followed by another word (the kind,
       // checked below).
       var name: NameSyntax? = nil
+      // A lone word after the taboo convention is also a name, whose kind is missing.
       if let first = cursor.current, first.kind == .word, ConventionKind(rawValue: first.text) == nil,
-        let second = cursor.peek(1), second.kind == .word
+        cursor.peek(1)?.kind == .word || (cursor.peek(1) == nil && world.convention != nil)
       {
         name = NameSyntax(text: first.text, range: first.range)
         _ = cursor.advance()
