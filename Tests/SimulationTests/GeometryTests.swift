@@ -10,15 +10,8 @@ import Testing
 
 @Suite("Weight-space geometry")
 struct GeometryTests {
-  static let small = """
-    world runsum 5 4 { items 120; convention weak 0.25; password }
-    set test = sample 25% of all
-    set train = all - test
-    model gru 16 { embedding 8 }
-    train { optimizer adam; lr 0.01; batch 30 }
-    probe every 4 steps on test
-
-    """
+  /// The trainer tests' small world and model.
+  static let small = TrainerTests.small
 
   /// A lock after a first phase, a phase after it and a branch from it.
   static let branched = small + """
