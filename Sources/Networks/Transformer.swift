@@ -6,9 +6,14 @@
 //   y = norm(x), read out like the cells' h_t
 //   attention: [q | k | v] = y1 W_inᵀ + b_in; per head (d = D/heads columns of each),
 //   a = causal softmax(q kᵀ/√d), context = a v; heads side by side, then out_proj.
-// Shapes as in TransformerWorkspace.swift (R = T·B time-major rows, head width d). A head's q, k
-// and v of sequence b are (T × d) matrices inside qkv with row stride B·3D, so each head's
-// products are single sgemm calls on strided views, without copies.
+// Shapes as in TransformerWorkspace.swift (R = T·B time-major rows, head width d). The residual
+// stream is row-major (R × D) like the cells' buffers; the attention's operands are
+// feature-major: the in-projection writes qkvᵀ (3D × R) = W_in y1ᵀ directly, so for each head,
+// feature and position the B sequences are consecutive and the attention runs on Lanes of
+// sequences (TransformerKernels.headAttention) with no reduction across lanes and no per-sequence
+// call. At T = 7 one sequence's head is a 7 × 7 × d product: as sgemm calls per sequence and
+// head it cost more in call overhead than in arithmetic. The out-projection reads contextᵀ
+// (D × R) through a transposed sgemm operand.
 
 import Specification
 import LinearAlgebra
@@ -49,13 +54,16 @@ enum Transformer {
         x, rows: r, width: d, weight: w + block.norm1Weight.lowerBound,
         bias: w + block.norm1Bias.lowerBound, y: y1, mean: s.mean + 2 * l * r,
         rstd: s.rstd + 2 * l * r)
-      linear(y1, rows: r, in: d, out: 3 * d, weight: w + block.inProjectionWeight.lowerBound,
-             bias: w + block.inProjectionBias.lowerBound, into: qkv)
-      attention(qkv, probs: s.probs + l * b * tl.sizes.heads * t * t, batch: b, steps: t,
-                width: d, heads: tl.sizes.heads, context: context)
-      mid.update(from: x, count: r * d)
-      linear(context, rows: r, in: d, out: d, weight: w + block.outProjectionWeight.lowerBound,
-             bias: w + block.outProjectionBias.lowerBound, into: mid, accumulate: true)
+      inProjection(y1, rows: r, width: d, weight: w + block.inProjectionWeight.lowerBound,
+                   bias: w + block.inProjectionBias.lowerBound, into: qkv)
+      TransformerKernels.attention(
+        qkv: qkv, probs: s.probs + l * b * tl.sizes.heads * TransformerKernels.triangle(t),
+        context: context, scratch: s.attentionScratch, batch: b, steps: t, width: d,
+        heads: tl.sizes.heads)
+      // mid (R × D) = x + context · W_outᵀ + b_out, with context read from contextᵀ (D × R).
+      TransformerKernels.add(x, row: w + block.outProjectionBias.lowerBound, into: mid, rows: r, width: d)
+      BLAS.gemm(.transposed, .transposed, m: r, n: d, k: d, a: context, lda: r,
+                b: w + block.outProjectionWeight.lowerBound, ldb: d, beta: 1, c: mid, ldc: d)
       // MLP half: next = mid + linear2(GELU(linear1(norm2(mid)))).
       TransformerKernels.normForward(
         mid, rows: r, width: d, weight: w + block.norm2Weight.lowerBound,
@@ -64,9 +72,9 @@ enum Transformer {
       linear(y2, rows: r, in: d, out: f, weight: w + block.linear1Weight.lowerBound,
              bias: w + block.linear1Bias.lowerBound, into: h1)
       TransformerKernels.geluForward(h1, into: gelu, count: r * f)
-      next.update(from: mid, count: r * d)
-      linear(gelu, rows: r, in: f, out: d, weight: w + block.linear2Weight.lowerBound,
-             bias: w + block.linear2Bias.lowerBound, into: next, accumulate: true)
+      TransformerKernels.add(mid, row: w + block.linear2Bias.lowerBound, into: next, rows: r, width: d)
+      BLAS.gemm(.none, .transposed, m: r, n: d, k: f, a: gelu, lda: f,
+                b: w + block.linear2Weight.lowerBound, ldb: f, beta: 1, c: next, ldc: d)
     }
     let n = tl.sizes.layers
     TransformerKernels.normForward(
@@ -75,59 +83,26 @@ enum Transformer {
       rstd: s.rstd + 2 * n * r)
   }
 
-  /// out (R × O) = x (R × I) · Wᵀ + bias, W (O × I); with `accumulate`, added to out.
+  /// out (R × O) = x (R × I) · Wᵀ + bias, W (O × I).
   @inline(__always)
   static func linear(
     _ x: UnsafePointer<Float>, rows: Int, in i: Int, out o: Int, weight: UnsafePointer<Float>,
-    bias: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, accumulate: Bool = false
+    bias: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>
   ) {
-    if accumulate {
-      Vector.addRow(bias, to: out, rows: rows, columns: o)
-    } else {
-      for row in 0..<rows { (out + row * o).update(from: bias, count: o) }
-    }
+    for row in 0..<rows { (out + row * o).update(from: bias, count: o) }
     BLAS.gemm(.none, .transposed, m: rows, n: o, k: i, a: x, lda: i, b: weight, ldb: i,
               beta: 1, c: out, ldc: o)
   }
 
-  /// Sequences up to this length run attention as direct loops over the causal triangle
-  /// (`TransformerKernels.smallAttention`): at T = 7 one head's products are 7 × 7 × d, where
-  /// two sgemm calls per sequence and head cost more in call overhead than in arithmetic.
-  /// Longer sequences (stream-mode windows) use sgemm on strided views.
-  static let smallSequence = 32
-
-  /// The causal attention of every sequence and head: weights into `probs` (B, heads, T, T),
-  /// the heads' outputs side by side into `context` (R, D).
-  static func attention(
-    _ qkv: UnsafePointer<Float>, probs: UnsafeMutablePointer<Float>, batch b: Int, steps t: Int,
-    width d: Int, heads: Int, context: UnsafeMutablePointer<Float>
+  /// qkvᵀ (3D × R) = W_in y1ᵀ + b_in (each row p filled with b_in[p], then the product added).
+  @inline(__always)
+  static func inProjection(
+    _ y1: UnsafePointer<Float>, rows r: Int, width d: Int, weight: UnsafePointer<Float>,
+    bias: UnsafePointer<Float>, into qkv: UnsafeMutablePointer<Float>
   ) {
-    let hd = d / heads, stride = b * 3 * d
-    let scale = 1 / Float(hd).squareRoot()
-    if t <= smallSequence {
-      for row in 0..<b {
-        for h in 0..<heads {
-          let q = qkv + row * 3 * d + h * hd
-          TransformerKernels.smallAttention(
-            q: q, k: q + d, v: q + 2 * d, stride: stride, probs: probs + (row * heads + h) * t * t,
-            steps: t, width: hd, scale: scale, context: context + row * d + h * hd, contextStride: b * d)
-        }
-      }
-      return
-    }
-    for row in 0..<b {
-      for h in 0..<heads {
-        let q = qkv + row * 3 * d + h * hd, k = q + d, v = q + 2 * d
-        let a = probs + (row * heads + h) * t * t
-        // scores (T × T) = q kᵀ / √d, then the causal softmax of each row.
-        BLAS.gemm(.none, .transposed, m: t, n: t, k: hd, alpha: scale, a: q, lda: stride,
-                  b: k, ldb: stride, beta: 0, c: a, ldc: t)
-        TransformerKernels.causalSoftmax(a, size: t)
-        // context (T × d) = a v, into this head's columns.
-        BLAS.gemm(.none, .none, m: t, n: hd, k: t, a: a, lda: t, b: v, ldb: stride,
-                  beta: 0, c: context + row * d + h * hd, ldc: b * d)
-      }
-    }
+    for p in 0..<(3 * d) { (qkv + p * r).update(repeating: bias[p], count: r) }
+    BLAS.gemm(.none, .transposed, m: 3 * d, n: r, k: d, a: weight, lda: d, b: y1, ldb: d,
+              beta: 1, c: qkv, ldc: r)
   }
 
   /// Adds ∂loss/∂parameters into `g`, from dhOut (the readout's ∂loss/∂y: (T, B, D) for
@@ -175,27 +150,31 @@ enum Transformer {
         mean: s.mean + (2 * l + 1) * r, rstd: s.rstd + (2 * l + 1) * r, dy: dNorm, dx: dStream,
         dWeight: g + block.norm2Weight.lowerBound, dBias: g + block.norm2Bias.lowerBound)
       // Attention half (dStream is now ∂loss/∂mid).
-      linearBackward(dStream, rows: r, in: d, out: d, input: context,
-                     weight: w + block.outProjectionWeight.lowerBound,
-                     dWeight: g + block.outProjectionWeight.lowerBound,
-                     dBias: g + block.outProjectionBias.lowerBound, dInput: s.dContext)
-      attentionBackward(qkv, probs: s.probs + l * b * heads * t * t, batch: b, steps: t,
-                        width: d, heads: heads, dContext: s.dContext, dScores: s.dScores,
-                        dQKV: s.dQKV)
-      // in_proj_weight (3D × D) += dQKVᵀ · y1;  dNorm (R, D) = dQKV · W_in. The bias: Σ rows of
-      // the q and v blocks. The key block's gradient is zero exactly: a key bias b_k adds q·b_k
-      // to every score of a query's row, and the softmax does not change under such a shift.
-      // Summing the rows of dK would give rounding noise instead, which one Adam step
-      // (m/√v) would turn into updates of ±lr.
-      BLAS.gemm(.transposed, .none, m: 3 * d, n: d, k: r, a: s.dQKV, lda: 3 * d, b: y1, ldb: d,
+      // out_proj.W (D × D) += dStreamᵀ · context;  out_proj.b += Σ rows;
+      // dContextᵀ (D × R) = W_outᵀ · dStreamᵀ (context and its gradient are feature-major).
+      let outWeight = w + block.outProjectionWeight.lowerBound
+      BLAS.gemm(.transposed, .transposed, m: d, n: d, k: r, a: dStream, lda: d, b: context,
+                ldb: r, beta: 1, c: g + block.outProjectionWeight.lowerBound, ldc: d)
+      Vector.addColumnSums(of: dStream, rows: r, columns: d, into: g + block.outProjectionBias.lowerBound)
+      BLAS.gemm(.transposed, .transposed, m: d, n: r, k: d, a: outWeight, lda: d, b: dStream,
+                ldb: d, beta: 0, c: s.dContext, ldc: r)
+      TransformerKernels.attentionBackward(
+        qkv: qkv, probs: s.probs + l * b * heads * TransformerKernels.triangle(t),
+        dContext: s.dContext, scratch: s.attentionScratch, dQKV: s.dQKV, batch: b, steps: t,
+        width: d, heads: heads)
+      // in_proj_weight (3D × D) += dQKVᵀ · y1 (dQKVᵀ is what the kernels hold); dNorm (R, D) =
+      // dQKV · W_in. The bias: the row sums of dQKVᵀ's q and v blocks. The key block's gradient
+      // is zero exactly: a key bias b_k adds q·b_k to every score of a query's row, and the
+      // softmax does not change under such a shift. Summing dK would give rounding noise
+      // instead, which one Adam step (m/√v) would turn into updates of ±lr.
+      BLAS.gemm(.none, .none, m: 3 * d, n: d, k: r, a: s.dQKV, lda: r, b: y1, ldb: d,
                 beta: 1, c: g + block.inProjectionWeight.lowerBound, ldc: d)
       let dBias = g + block.inProjectionBias.lowerBound
-      for row in 0..<r {
-        let dq = s.dQKV + row * 3 * d
-        Vector.add(dq, into: dBias, count: d)
-        Vector.add(dq + 2 * d, into: dBias + 2 * d, count: d)
+      for p in 0..<d {
+        dBias[p] += TransformerKernels.sum(s.dQKV + p * r, count: r)
+        dBias[2 * d + p] += TransformerKernels.sum(s.dQKV + (2 * d + p) * r, count: r)
       }
-      BLAS.gemm(.none, .none, m: r, n: d, k: 3 * d, a: s.dQKV, lda: 3 * d,
+      BLAS.gemm(.transposed, .none, m: r, n: d, k: 3 * d, a: s.dQKV, lda: r,
                 b: w + block.inProjectionWeight.lowerBound, ldb: d, beta: 0, c: dNorm, ldc: d)
       TransformerKernels.normBackward(
         x, rows: r, width: d, weight: w + block.norm1Weight.lowerBound,
@@ -236,46 +215,5 @@ enum Transformer {
     Vector.addColumnSums(of: dOut, rows: rows, columns: o, into: dBias)
     BLAS.gemm(.none, .none, m: rows, n: i, k: o, a: dOut, lda: o, b: weight, ldb: i,
               beta: 0, c: dInput, ldc: i)
-  }
-
-  /// dQKV (R, 3D) = ∂loss/∂[q | k | v] from dContext (R, D), per sequence and head:
-  ///   ∂a (T × T) = ∂context · vᵀ;  ∂v = aᵀ · ∂context;  ∂scores = softmax backward of ∂a;
-  ///   ∂q = ∂scores · k / √d;  ∂k = ∂scoresᵀ · q / √d.
-  static func attentionBackward(
-    _ qkv: UnsafePointer<Float>, probs: UnsafePointer<Float>, batch b: Int, steps t: Int,
-    width d: Int, heads: Int, dContext: UnsafePointer<Float>, dScores: UnsafeMutablePointer<Float>,
-    dQKV: UnsafeMutablePointer<Float>
-  ) {
-    let hd = d / heads, stride = b * 3 * d
-    let scale = 1 / Float(hd).squareRoot()
-    if t <= smallSequence {
-      for row in 0..<b {
-        for h in 0..<heads {
-          let q = qkv + row * 3 * d + h * hd, dq = dQKV + row * 3 * d + h * hd
-          TransformerKernels.smallAttentionBackward(
-            q: q, k: q + d, v: q + 2 * d, stride: stride, probs: probs + (row * heads + h) * t * t,
-            steps: t, width: hd, scale: scale, dContext: dContext + row * d + h * hd,
-            contextStride: b * d, dScores: dScores, dq: dq, dk: dq + d, dv: dq + 2 * d)
-        }
-      }
-      return
-    }
-    for row in 0..<b {
-      for h in 0..<heads {
-        let q = qkv + row * 3 * d + h * hd, k = q + d, v = q + 2 * d
-        let dq = dQKV + row * 3 * d + h * hd, dk = dq + d, dv = dq + 2 * d
-        let a = probs + (row * heads + h) * t * t
-        let dc = dContext + row * d + h * hd
-        BLAS.gemm(.none, .transposed, m: t, n: t, k: hd, a: dc, lda: b * d, b: v, ldb: stride,
-                  beta: 0, c: dScores, ldc: t)
-        BLAS.gemm(.transposed, .none, m: t, n: hd, k: t, a: a, lda: t, b: dc, ldb: b * d,
-                  beta: 0, c: dv, ldc: stride)
-        TransformerKernels.causalSoftmaxBackward(a, gradient: dScores, size: t)
-        BLAS.gemm(.none, .none, m: t, n: hd, k: t, alpha: scale, a: dScores, lda: t, b: k,
-                  ldb: stride, beta: 0, c: dq, ldc: stride)
-        BLAS.gemm(.transposed, .none, m: t, n: hd, k: t, alpha: scale, a: dScores, lda: t, b: q,
-                  ldb: stride, beta: 0, c: dk, ldc: stride)
-      }
-    }
   }
 }

@@ -6,12 +6,14 @@
 //   mean, rstd (2N+1, R) each norm's row mean and 1/√(variance + 1e-5): norm1 of block L at
 //                        2L, norm2 at 2L+1, the final norm at 2N
 //   y1, y2 (N, R, D)     the outputs of norm1 and norm2
-//   qkv    (N, R, 3D)    the in-projection [q | k | v] of y1 (head h: columns h·D/n ..< (h+1)·D/n
-//                        of each block)
-//   probs  (N, B, n, T, T) the causal attention weights (zero above the diagonal)
-//   context (N, R, D)    the heads' weighted values, side by side, before the out-projection
+//   qkv    (N, 3D, R)    the in-projection [q | k | v] of y1, feature-major (qkvᵀ; head h: rows
+//                        h·D/n ..< (h+1)·D/n of each block)
+//   probs  (N, n, T(T+1)/2, B) the causal attention weights a_ij, j ≤ i, as triangles
+//   context (N, D, R)    the heads' weighted values, feature-major, before the out-projection
 //   h1, gelu (N, R, F)   the first MLP layer before and after GELU
-//   dStream, dNorm, dContext (R, D), dQKV (R, 3D), dHidden (R, F), dScores (T, T): backward
+//   dStream, dNorm (R, D), dContext (D, R), dQKV (3D, R), dHidden (R, F): backward
+//   attentionScratch     TransformerKernels.attentionScratch floats: a block's ∂scores and
+//                        the padded copies of a ragged last block of sequences
 // The final norm's output is the workspace's `hs` from row B on (h_1 … h_T of the cells), so
 // the readout, `finalHidden` and the readout gradient `dhOut` are shared with the cells.
 
@@ -34,7 +36,7 @@ final class TransformerScratch {
   let dContext: UnsafeMutablePointer<Float>
   let dQKV: UnsafeMutablePointer<Float>
   let dHidden: UnsafeMutablePointer<Float>
-  let dScores: UnsafeMutablePointer<Float>
+  let attentionScratch: UnsafeMutablePointer<Float>
   private var allocations: [UnsafeMutablePointer<Float>] = []
   /// Bytes of the buffers above.
   let byteCount: Int
@@ -57,7 +59,7 @@ final class TransformerScratch {
     y1 = buffer(n * r * d)
     y2 = buffer(n * r * d)
     qkv = buffer(n * r * 3 * d)
-    probs = buffer(n * b * sizes.heads * t * t)
+    probs = buffer(n * sizes.heads * TransformerKernels.triangle(t) * b)
     context = buffer(n * r * d)
     h1 = buffer(n * r * f)
     gelu = buffer(n * r * f)
@@ -66,7 +68,7 @@ final class TransformerScratch {
     dContext = buffer(r * d)
     dQKV = buffer(r * 3 * d)
     dHidden = buffer(r * f)
-    dScores = buffer(t * t)
+    attentionScratch = buffer(TransformerKernels.attentionScratch(steps: t, width: d / sizes.heads))
     allocations = owned
     byteCount = bytes
   }
@@ -76,7 +78,8 @@ final class TransformerScratch {
   static func floats(sizes: TransformerSizes, width d: Int, capacity b: Int, positions t: Int) -> Int {
     let n = sizes.layers, f = sizes.feedForward, r = b * t
     return (n + 1) * r * d + n * r * (4 * d + 3 * d + 2 * f) + 2 * (2 * n + 1) * r
-      + n * b * sizes.heads * t * t + r * (3 * d + 3 * d + f) + t * t
+      + n * sizes.heads * TransformerKernels.triangle(t) * b + r * (3 * d + 3 * d + f)
+      + TransformerKernels.attentionScratch(steps: t, width: d / sizes.heads)
   }
 
   deinit {

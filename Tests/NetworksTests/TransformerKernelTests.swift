@@ -1,5 +1,6 @@
 import Foundation
 import Networks
+import Randomness
 import Testing
 
 @Suite("Transformer kernels")
@@ -35,5 +36,65 @@ struct TransformerKernelTests {
       return abs(Double(t) - value) / (1e-6 + 2e-6 * abs(value))
     }.max()!
     #expect(off > 1)
+  }
+
+  /// The attention kernels against the formulas evaluated in Double, for batches that take the
+  /// full blocks of lanes only, the padded (head, sequence) blocks only, and both, with the
+  /// pairs of several heads sharing a padded block and spilling into a second one.
+  @Test("attention and its backward match the formulas", arguments: [
+    (batch: 1, steps: 7, width: 64, heads: 4), (batch: 2, steps: 7, width: 64, heads: 4),
+    (batch: 16, steps: 7, width: 64, heads: 4), (batch: 11, steps: 5, width: 12, heads: 3),
+    (batch: 19, steps: 9, width: 16, heads: 2), (batch: 3, steps: 1, width: 8, heads: 2),
+    (batch: 5, steps: 20, width: 6, heads: 3),
+  ])
+  func attention(batch b: Int, steps t: Int, width d: Int, heads: Int) {
+    let r = t * b, hd = d / heads, tri = TransformerKernels.triangle(t)
+    var random = SeededGenerator(seed: UInt64(b * 100 + t * 10 + heads), stream: "attention")
+    let qkv = (0..<(3 * d * r)).map { _ in random.uniform(-2, 2) }
+    let dContext = (0..<(d * r)).map { _ in random.uniform(-1, 1) }
+    var probs = [Float](repeating: 0, count: heads * tri * b)
+    var context = [Float](repeating: .nan, count: d * r), dQKV = [Float](repeating: .nan, count: 3 * d * r)
+    var scratch = [Float](repeating: .nan, count: TransformerKernels.attentionScratch(steps: t, width: hd))
+    TransformerKernels.attention(qkv: qkv, probs: &probs, context: &context, scratch: &scratch,
+                                 batch: b, steps: t, width: d, heads: heads)
+    TransformerKernels.attentionBackward(qkv: qkv, probs: probs, dContext: dContext, scratch: &scratch,
+                                         dQKV: &dQKV, batch: b, steps: t, width: d, heads: heads)
+    // feature c of position i of sequence s in a (rows × R) block
+    func at(_ c: Int, _ i: Int, _ s: Int) -> Int { c * r + i * b + s }
+    var worst = 0.0
+    func check(_ got: Float, _ want: Double) { worst = max(worst, abs(Double(got) - want) / (1e-5 + 1e-5 * abs(want))) }
+    let scale = 1 / Double(hd).squareRoot()
+    for h in 0..<heads {
+      for s in 0..<b {
+        func q(_ i: Int, _ c: Int) -> Double { Double(qkv[at(h * hd + c, i, s)]) }
+        func k(_ i: Int, _ c: Int) -> Double { Double(qkv[at(d + h * hd + c, i, s)]) }
+        func v(_ i: Int, _ c: Int) -> Double { Double(qkv[at(2 * d + h * hd + c, i, s)]) }
+        func dc(_ i: Int, _ c: Int) -> Double { Double(dContext[at(h * hd + c, i, s)]) }
+        var a = [[Double]](repeating: [Double](repeating: 0, count: t), count: t)
+        for i in 0..<t {
+          let scores = (0...i).map { j in scale * (0..<hd).reduce(0) { $0 + q(i, $1) * k(j, $1) } }
+          let top = scores.max()!, e = scores.map { Foundation.exp($0 - top) }, total = e.reduce(0, +)
+          for j in 0...i {
+            a[i][j] = e[j] / total
+            check(probs[(h * tri + TransformerKernels.triangle(i) + j) * b + s], a[i][j])
+          }
+          for c in 0..<hd { check(context[at(h * hd + c, i, s)], (0...i).reduce(0) { $0 + a[i][$1] * v($1, c) }) }
+        }
+        var g = a
+        for i in 0..<t {
+          let da = (0...i).map { j in (0..<hd).reduce(0) { $0 + dc(i, $1) * v(j, $1) } }
+          let weighted = (0...i).reduce(0) { $0 + a[i][$1] * da[$1] }
+          for j in 0...i { g[i][j] = scale * a[i][j] * (da[j] - weighted) }
+        }
+        for i in 0..<t {
+          for c in 0..<hd {
+            check(dQKV[at(h * hd + c, i, s)], (0...i).reduce(0) { $0 + g[i][$1] * k($1, c) })
+            check(dQKV[at(d + h * hd + c, i, s)], (i..<t).reduce(0) { $0 + g[$1][i] * q($1, c) })
+            check(dQKV[at(2 * d + h * hd + c, i, s)], (i..<t).reduce(0) { $0 + a[$1][i] * dc($1, c) })
+          }
+        }
+      }
+    }
+    #expect(worst <= 1, "\(worst)× the tolerance")
   }
 }
