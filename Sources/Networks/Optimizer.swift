@@ -53,7 +53,25 @@ public struct Optimizer: Sendable {
 
   /// One update: `parameters -= f(gradient)`.
   public mutating func update(_ parameters: inout [Float], gradient: [Float]) {
-    precondition(parameters.count == first.count && gradient.count == first.count,
+    gradient.withUnsafeBufferPointer { g in
+      update(&parameters, gradient: g.baseAddress!, count: g.count, clearing: nil)
+    }
+  }
+
+  /// One update, then `gradient` set to zero for the next step's backward pass to add into: the
+  /// clearing rides along the update's own pass over the buffer (a separate pass cost 3% of a
+  /// transformer's step at B = 2). Same parameters and moments as `update`, bit for bit.
+  public mutating func update(_ parameters: inout [Float], clearing gradient: inout [Float]) {
+    gradient.withUnsafeMutableBufferPointer { g in
+      update(&parameters, gradient: g.baseAddress!, count: g.count, clearing: g.baseAddress!)
+    }
+  }
+
+  private mutating func update(
+    _ parameters: inout [Float], gradient g: UnsafePointer<Float>, count gradientCount: Int,
+    clearing: UnsafeMutablePointer<Float>?
+  ) {
+    precondition(parameters.count == first.count && gradientCount == first.count,
                  "optimizer, parameters and gradient must share one layout")
     step += 1
     let lr = learningRate
@@ -74,13 +92,18 @@ public struct Optimizer: Sendable {
       let stepSize = Float(Double(lr) / correction1)
       let inverseRoot2 = Float(1 / correction2.squareRoot())
       parameters.withUnsafeMutableBufferPointer { p in
-        gradient.withUnsafeBufferPointer { g in
-          first.withUnsafeMutableBufferPointer { m in
-            second.withUnsafeMutableBufferPointer { v in
+        first.withUnsafeMutableBufferPointer { m in
+          second.withUnsafeMutableBufferPointer { v in
+            if let clearing {
               Self.adam(
-                count: count, p: p.baseAddress!, g: g.baseAddress!, m: m.baseAddress!,
-                v: v.baseAddress!, beta1: beta1, beta2: beta2, epsilon: epsilon,
-                stepSize: stepSize, inverseRoot2: inverseRoot2)
+                count: count, p: p.baseAddress!, g: g, m: m.baseAddress!, v: v.baseAddress!,
+                beta1: beta1, beta2: beta2, epsilon: epsilon, stepSize: stepSize,
+                inverseRoot2: inverseRoot2, clearing: clearing)
+            } else {
+              Self.adam(
+                count: count, p: p.baseAddress!, g: g, m: m.baseAddress!, v: v.baseAddress!,
+                beta1: beta1, beta2: beta2, epsilon: epsilon, stepSize: stepSize,
+                inverseRoot2: inverseRoot2, clearing: nil)
             }
           }
         }
@@ -89,19 +112,18 @@ public struct Optimizer: Sendable {
       // b ← μ b + g (b = g at the first step);  p ← p − lr · b
       let firstStep = step == 1
       parameters.withUnsafeMutableBufferPointer { p in
-        gradient.withUnsafeBufferPointer { g in
-          first.withUnsafeMutableBufferPointer { b in
-            if momentum == 0 {
-              for i in 0..<count { p[i] -= lr * g[i] }
-            } else {
-              for i in 0..<count {
-                b[i] = firstStep ? g[i] : momentum * b[i] + g[i]
-                p[i] -= lr * b[i]
-              }
+        first.withUnsafeMutableBufferPointer { b in
+          if momentum == 0 {
+            for i in 0..<count { p[i] -= lr * g[i] }
+          } else {
+            for i in 0..<count {
+              b[i] = firstStep ? g[i] : momentum * b[i] + g[i]
+              p[i] -= lr * b[i]
             }
           }
         }
       }
+      clearing?.update(repeating: 0, count: count)
     }
   }
 }
@@ -109,18 +131,25 @@ public struct Optimizer: Sendable {
 extension Optimizer {
   /// The Adam update over the flat buffers, in vector blocks (`Float.squareRoot` in a scalar loop
   /// does not vectorise: see `Activation.squareRoot(ofMagnitude:)`). Same operations in the same order as the scalar formula, no fused
-  /// multiply-adds, so every lane gives the scalar result bit for bit.
+  /// multiply-adds, so every lane gives the scalar result bit for bit. With `clearing` (the
+  /// gradient's own buffer), each block of the gradient is zeroed once read.
+  @inline(__always)
   static func adam(
     count: Int, p: UnsafeMutablePointer<Float>, g: UnsafePointer<Float>,
     m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>,
-    beta1: Float, beta2: Float, epsilon: Float, stepSize: Float, inverseRoot2: Float
+    beta1: Float, beta2: Float, epsilon: Float, stepSize: Float, inverseRoot2: Float,
+    clearing: UnsafeMutablePointer<Float>?
   ) {
     var i = 0
     while i + Lanes.scalarCount <= count {
       adamBlock(i, Lanes.scalarCount, p, g, m, v, beta1, beta2, epsilon, stepSize, inverseRoot2)
+      if let clearing { Lanes().store(to: clearing + i, count: Lanes.scalarCount) }
       i += Lanes.scalarCount
     }
-    if i < count { adamBlock(i, count - i, p, g, m, v, beta1, beta2, epsilon, stepSize, inverseRoot2) }
+    if i < count {
+      adamBlock(i, count - i, p, g, m, v, beta1, beta2, epsilon, stepSize, inverseRoot2)
+      clearing?.advanced(by: i).update(repeating: 0, count: count - i)
+    }
   }
 
   @_transparent

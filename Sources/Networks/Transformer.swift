@@ -71,7 +71,7 @@ enum Transformer {
         rstd: s.rstd + (2 * l + 1) * r)
       linear(y2, rows: r, in: d, out: f, weight: w + block.linear1Weight.lowerBound,
              bias: w + block.linear1Bias.lowerBound, into: h1)
-      TransformerKernels.geluForward(h1, into: gelu, count: r * f)
+      TransformerKernels.geluForward(h1, into: gelu, count: r * f, keepingSlope: ws.keptForBackward)
       TransformerKernels.add(mid, row: w + block.linear2Bias.lowerBound, into: next, rows: r, width: d)
       BLAS.gemm(.none, .transposed, m: r, n: d, k: f, a: gelu, lda: f,
                 b: w + block.linear2Weight.lowerBound, ldb: f, beta: 1, c: next, ldc: d)
@@ -140,7 +140,7 @@ enum Transformer {
                      weight: w + block.linear2Weight.lowerBound,
                      dWeight: g + block.linear2Weight.lowerBound,
                      dBias: g + block.linear2Bias.lowerBound, dInput: s.dHidden)
-      TransformerKernels.geluBackward(h1, gradient: s.dHidden, count: r * f)
+      TransformerKernels.geluBackward(slope: h1, gradient: s.dHidden, count: r * f)
       linearBackward(s.dHidden, rows: r, in: d, out: f, input: y2,
                      weight: w + block.linear1Weight.lowerBound,
                      dWeight: g + block.linear1Weight.lowerBound,

@@ -11,33 +11,48 @@ import LinearAlgebra
 package enum TransformerKernels {
   static let normEpsilon: Float = 1e-5
 
-  /// y (R × D) = LayerNorm(x); keeps each row's mean and rstd.
+  /// y (R × D) = LayerNorm(x); keeps each row's mean and rstd. A row's sums run in Lanes partial
+  /// sums (a single accumulator would chain D dependent additions: at D = 64 that made the norms a
+  /// tenth of the B = 576 step).
   static func normForward(
     _ x: UnsafePointer<Float>, rows: Int, width d: Int, weight: UnsafePointer<Float>,
     bias: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
     mean: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>
   ) {
-    let inverseWidth = 1 / Float(d)
+    let inverseWidth = 1 / Float(d), n = Lanes.scalarCount
     for r in 0..<rows {
       let xr = x + r * d, yr = y + r * d
-      var sum: Float = 0
-      for j in 0..<d { sum += xr[j] }
-      let mu = sum * inverseWidth
-      var squares: Float = 0
-      for j in 0..<d {
-        let c = xr[j] - mu
-        squares += c * c
+      let mu = sum(xr, count: d) * inverseWidth
+      var partial = Lanes()
+      var j = 0
+      while j + n <= d {
+        let c = Lanes.load(xr + j, count: n) - mu
+        partial = Activation.multiplyAdd(c, c, partial)
+        j += n
       }
-      let s = 1 / (squares * inverseWidth + normEpsilon).squareRoot()
+      if j < d {
+        // Missing lanes load as zero: mask them out of the centred values.
+        let c = (Lanes.load(xr + j, count: d - j) - mu).replacing(with: 0, where: Self.tailMask(d - j))
+        partial = Activation.multiplyAdd(c, c, partial)
+      }
+      let s = 1 / (partial.sum() * inverseWidth + normEpsilon).squareRoot()
       mean[r] = mu
       rstd[r] = s
-      var j = 0
-      while j + Lanes.scalarCount <= d {
-        normBlock(j, Lanes.scalarCount, xr, mu, s, weight, bias, yr)
-        j += Lanes.scalarCount
+      j = 0
+      while j + n <= d {
+        normBlock(j, n, xr, mu, s, weight, bias, yr)
+        j += n
       }
       if j < d { normBlock(j, d - j, xr, mu, s, weight, bias, yr) }
     }
+  }
+
+  /// The lanes at and past `count` (count < Lanes.scalarCount).
+  @_transparent
+  static func tailMask(_ count: Int) -> SIMDMask<Lanes.MaskStorage> {
+    var lanes = Lanes.MaskStorage()
+    for i in 0..<Lanes.scalarCount { lanes[i] = Int32(i) }
+    return lanes .>= Lanes.MaskStorage(repeating: Int32(count))
   }
 
   @_transparent
@@ -50,33 +65,60 @@ package enum TransformerKernels {
       .store(to: y + j, count: k)
   }
 
-  /// dx (R × D) += ∂loss/∂x of LayerNorm given dy; dWeight and dBias (D) accumulate.
+  /// dx (R × D) += ∂loss/∂x of LayerNorm given dy; dWeight and dBias (D) accumulate, row by row.
   static func normBackward(
     _ x: UnsafePointer<Float>, rows: Int, width d: Int, weight: UnsafePointer<Float>,
     mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>, dy: UnsafePointer<Float>,
     dx: UnsafeMutablePointer<Float>, dWeight: UnsafeMutablePointer<Float>,
     dBias: UnsafeMutablePointer<Float>
   ) {
-    let inverseWidth = 1 / Float(d)
+    let inverseWidth = 1 / Float(d), n = Lanes.scalarCount
     for r in 0..<rows {
       let xr = x + r * d, dyr = dy + r * d, dxr = dx + r * d
       let mu = mean[r], s = rstd[r]
-      // Σ ∂x̂ and Σ ∂x̂ ⊙ x̂ over the row, and the weight and bias gradients.
-      var sumD: Float = 0, sumDX: Float = 0
-      for j in 0..<d {
-        let xhat = (xr[j] - mu) * s
-        let dxhat = dyr[j] * weight[j]
-        sumD += dxhat
-        sumDX += dxhat * xhat
-        dWeight[j] += dyr[j] * xhat
-        dBias[j] += dyr[j]
+      // Σ ∂x̂ and Σ ∂x̂ ⊙ x̂ over the row (missing lanes of a tail load as zero ∂y, so they add
+      // nothing), and the weight and bias gradients.
+      var sumD = Lanes(), sumDX = Lanes()
+      var j = 0
+      while j + n <= d {
+        normSumsBlock(j, n, xr, dyr, mu, s, weight, dWeight, dBias, &sumD, &sumDX)
+        j += n
       }
-      let meanD = sumD * inverseWidth, meanDX = sumDX * inverseWidth
-      for j in 0..<d {
-        let xhat = (xr[j] - mu) * s
-        dxr[j] += s * (dyr[j] * weight[j] - meanD - xhat * meanDX)
+      if j < d { normSumsBlock(j, d - j, xr, dyr, mu, s, weight, dWeight, dBias, &sumD, &sumDX) }
+      let meanD = sumD.sum() * inverseWidth, meanDX = sumDX.sum() * inverseWidth
+      j = 0
+      while j + n <= d {
+        normGradientBlock(j, n, xr, dyr, dxr, mu, s, weight, meanD, meanDX)
+        j += n
       }
+      if j < d { normGradientBlock(j, d - j, xr, dyr, dxr, mu, s, weight, meanD, meanDX) }
     }
+  }
+
+  @_transparent
+  static func normSumsBlock(
+    _ j: Int, _ k: Int, _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ mu: Float,
+    _ s: Float, _ w: UnsafePointer<Float>, _ dWeight: UnsafeMutablePointer<Float>,
+    _ dBias: UnsafeMutablePointer<Float>, _ sumD: inout Lanes, _ sumDX: inout Lanes
+  ) {
+    let xhat = (Lanes.load(x + j, count: k) - mu) * s
+    let dyj = Lanes.load(dy + j, count: k)
+    let dxhat = dyj * Lanes.load(w + j, count: k)
+    sumD += dxhat
+    sumDX = Activation.multiplyAdd(dxhat, xhat, sumDX)
+    (Lanes.load(dWeight + j, count: k) + dyj * xhat).store(to: dWeight + j, count: k)
+    (Lanes.load(dBias + j, count: k) + dyj).store(to: dBias + j, count: k)
+  }
+
+  @_transparent
+  static func normGradientBlock(
+    _ j: Int, _ k: Int, _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
+    _ dx: UnsafeMutablePointer<Float>, _ mu: Float, _ s: Float, _ w: UnsafePointer<Float>,
+    _ meanD: Float, _ meanDX: Float
+  ) {
+    let xhat = (Lanes.load(x + j, count: k) - mu) * s
+    let dxhat = Lanes.load(dy + j, count: k) * Lanes.load(w + j, count: k)
+    (Lanes.load(dx + j, count: k) + s * (dxhat - meanD - xhat * meanDX)).store(to: dx + j, count: k)
   }
 
   /// y (R × D) = x + bias in every row.
@@ -137,14 +179,28 @@ package enum TransformerKernels {
     return c * p / q
   }
 
-  /// gelu[i] = GELU(x[i]) for i in 0..<count.
-  package static func geluForward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+  /// gelu[i] = GELU(x[i]) for i in 0..<count; with `keepingSlope`, x[i] is then overwritten
+  /// with GELU'(x[i]), which is all the backward pass needs of it: the erf is evaluated once
+  /// per element for both (recomputing it in the backward pass made GELU a sixth of the B = 576
+  /// step), and the backward pass is one multiplication.
+  package static func geluForward(
+    _ x: UnsafeMutablePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int,
+    keepingSlope: Bool
+  ) {
     var i = 0
-    while i + Lanes.scalarCount <= count {
-      geluBlock(i, Lanes.scalarCount, x, y)
-      i += Lanes.scalarCount
+    if keepingSlope {
+      while i + Lanes.scalarCount <= count {
+        geluSlopeBlock(i, Lanes.scalarCount, x, y)
+        i += Lanes.scalarCount
+      }
+      if i < count { geluSlopeBlock(i, count - i, x, y) }
+    } else {
+      while i + Lanes.scalarCount <= count {
+        geluBlock(i, Lanes.scalarCount, x, y)
+        i += Lanes.scalarCount
+      }
+      if i < count { geluBlock(i, count - i, x, y) }
     }
-    if i < count { geluBlock(i, count - i, x, y) }
   }
 
   @_transparent
@@ -153,24 +209,29 @@ package enum TransformerKernels {
     (0.5 * v * (1 + erf(v * 0.707_106_781_186_547_5))).store(to: y + i, count: k)
   }
 
-  /// d[i] *= GELU'(x[i]).
-  package static func geluBackward(_ x: UnsafePointer<Float>, gradient d: UnsafeMutablePointer<Float>, count: Int) {
-    var i = 0
-    while i + Lanes.scalarCount <= count {
-      geluGradientBlock(i, Lanes.scalarCount, x, d)
-      i += Lanes.scalarCount
-    }
-    if i < count { geluGradientBlock(i, count - i, x, d) }
+  /// GELU into y, GELU' = Φ(x) + x·φ(x) over x.
+  @_transparent
+  static func geluSlopeBlock(_ i: Int, _ k: Int, _ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+    let v = Lanes.load(x + i, count: k)
+    let e = erf(v * 0.707_106_781_186_547_5)
+    (0.5 * v * (1 + e)).store(to: y + i, count: k)
+    let cdf = 0.5 * (1 + e)
+    let density = 0.398_942_280_401_432_7 * Activation.exp(-0.5 * v * v)
+    Activation.multiplyAdd(v, density, cdf).store(to: x + i, count: k)
   }
 
-  @_transparent
-  static func geluGradientBlock(
-    _ i: Int, _ k: Int, _ x: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>
-  ) {
-    let v = Lanes.load(x + i, count: k)
-    let cdf = 0.5 * (1 + erf(v * 0.707_106_781_186_547_5))
-    let density = 0.398_942_280_401_432_7 * Activation.exp(-0.5 * v * v)
-    (Lanes.load(d + i, count: k) * Activation.multiplyAdd(v, density, cdf)).store(to: d + i, count: k)
+  /// d[i] *= slope[i]: the backward of GELU, from the slopes `geluForward` kept.
+  package static func geluBackward(slope: UnsafePointer<Float>, gradient d: UnsafeMutablePointer<Float>, count: Int) {
+    var i = 0
+    while i + Lanes.scalarCount <= count {
+      (Lanes.load(d + i, count: Lanes.scalarCount) * Lanes.load(slope + i, count: Lanes.scalarCount))
+        .store(to: d + i, count: Lanes.scalarCount)
+      i += Lanes.scalarCount
+    }
+    while i < count {
+      d[i] *= slope[i]
+      i += 1
+    }
   }
 
   /// Offset of row i in a causal triangle stored row by row (rows 0…i hold i(i+1)/2 entries).
@@ -204,26 +265,15 @@ package enum TransformerKernels {
       }
     }
     guard ragged > 0 else { return }
-    let pad = TailScratch(scratch, steps: t, width: hd)
-    var first = 0
-    while first < heads * ragged {
-      let lanes = min(Lanes.scalarCount, heads * ragged - first)
-      if lanes < Lanes.scalarCount { pad.clear() }
-      for lane in 0..<lanes {
-        let h = (first + lane) / ragged, s = full + (first + lane) % ragged
-        let q = qkv + h * hd * r + s
-        pad.gather(q, into: pad.q, lane: lane, rows: hd, batch: b, steps: t)
-        pad.gather(q + d * r, into: pad.k, lane: lane, rows: hd, batch: b, steps: t)
-        pad.gather(q + 2 * d * r, into: pad.v, lane: lane, rows: hd, batch: b, steps: t)
-      }
+    let pad = TailScratch(scratch, steps: t, width: hd, batch: b)
+    pad.forEachBlock(heads: heads, ragged: ragged, full: full, triangle: tri) { lanes in
+      pad.gather(qkv, lanes, into: pad.q)
+      pad.gather(qkv + d * r, lanes, into: pad.k)
+      pad.gather(qkv + 2 * d * r, lanes, into: pad.v)
       headAttentionBlock(pad.q, pad.k, pad.v, pad.probs, pad.context, pad.featureStride,
                          Lanes.scalarCount, t, hd, scale)
-      for lane in 0..<lanes {
-        let h = (first + lane) / ragged, s = full + (first + lane) % ragged
-        pad.scatter(pad.context, lane: lane, to: context + h * hd * r + s, rows: hd, batch: b, steps: t)
-        pad.scatterTriangle(pad.probs, lane: lane, to: probs + h * tri * b + s, batch: b, steps: t)
-      }
-      first += Lanes.scalarCount
+      pad.scatter(pad.context, lanes, to: context)
+      pad.scatterTriangle(lanes, to: probs)
     }
   }
 
@@ -298,31 +348,19 @@ package enum TransformerKernels {
       }
     }
     guard ragged > 0 else { return }
-    let pad = TailScratch(scratch, steps: t, width: hd)
-    var first = 0
-    while first < heads * ragged {
-      let lanes = min(Lanes.scalarCount, heads * ragged - first)
-      if lanes < Lanes.scalarCount { pad.clear() }
-      for lane in 0..<lanes {
-        let h = (first + lane) / ragged, s = full + (first + lane) % ragged
-        let q = qkv + h * hd * r + s
-        pad.gather(q, into: pad.q, lane: lane, rows: hd, batch: b, steps: t)
-        pad.gather(q + d * r, into: pad.k, lane: lane, rows: hd, batch: b, steps: t)
-        pad.gather(q + 2 * d * r, into: pad.v, lane: lane, rows: hd, batch: b, steps: t)
-        pad.gather(dContext + h * hd * r + s, into: pad.context, lane: lane, rows: hd, batch: b, steps: t)
-        pad.gatherTriangle(probs + h * tri * b + s, lane: lane, batch: b, steps: t)
-      }
+    let pad = TailScratch(scratch, steps: t, width: hd, batch: b)
+    pad.forEachBlock(heads: heads, ragged: ragged, full: full, triangle: tri) { lanes in
+      pad.gather(qkv, lanes, into: pad.q)
+      pad.gather(qkv + d * r, lanes, into: pad.k)
+      pad.gather(qkv + 2 * d * r, lanes, into: pad.v)
+      pad.gather(dContext, lanes, into: pad.context)
+      pad.gatherTriangle(probs, lanes)
       headAttentionBackwardBlock(
         pad.q, pad.k, pad.v, pad.probs, pad.context, ds, pad.dq, pad.dk, pad.dv, pad.featureStride,
         Lanes.scalarCount, t, hd, scale)
-      for lane in 0..<lanes {
-        let h = (first + lane) / ragged, s = full + (first + lane) % ragged
-        let dq = dQKV + h * hd * r + s
-        pad.scatter(pad.dq, lane: lane, to: dq, rows: hd, batch: b, steps: t)
-        pad.scatter(pad.dk, lane: lane, to: dq + d * r, rows: hd, batch: b, steps: t)
-        pad.scatter(pad.dv, lane: lane, to: dq + 2 * d * r, rows: hd, batch: b, steps: t)
-      }
-      first += Lanes.scalarCount
+      pad.scatter(pad.dq, lanes, to: dQKV)
+      pad.scatter(pad.dk, lanes, to: dQKV + d * r)
+      pad.scatter(pad.dv, lanes, to: dQKV + 2 * d * r)
     }
   }
 
@@ -384,8 +422,10 @@ package enum TransformerKernels {
 
 /// The padded blocks of (head, sequence) pairs inside the attention scratch (after a block's
 /// ∂scores): q, k, v, context (or ∂context), dq, dk, dv as (d × T) blocks of Lanes, and probs as
-/// a triangle of Lanes. A lane holds one pair; `clear` zeroes the inputs when some lanes stay
-/// unused, so they compute on zeros (finite) and are never copied back.
+/// a triangle of Lanes. A lane holds one pair. The copies in and out go a whole vector at a time:
+/// every lane reads or writes the same element of its own pair, at that element's offset plus the
+/// pair's (`PaddedLanes`). Unused lanes of a last block gather zeros (finite) and are never
+/// scattered.
 struct TailScratch {
   let probs: UnsafeMutablePointer<Float>
   let q: UnsafeMutablePointer<Float>
@@ -397,10 +437,16 @@ struct TailScratch {
   let dv: UnsafeMutablePointer<Float>
   /// Floats between features of a padded block (T positions of Lanes).
   let featureStride: Int
+  let batch: Int
+  let steps: Int
+  let width: Int
 
-  init(_ scratch: UnsafeMutablePointer<Float>, steps t: Int, width hd: Int) {
+  init(_ scratch: UnsafeMutablePointer<Float>, steps t: Int, width hd: Int, batch b: Int) {
     let tri = TransformerKernels.triangle(t)
     featureStride = t * Lanes.scalarCount
+    batch = b
+    steps = t
+    width = hd
     let block = hd * featureStride
     probs = scratch + tri * Lanes.scalarCount
     q = probs + tri * Lanes.scalarCount
@@ -412,46 +458,100 @@ struct TailScratch {
     dv = dk + block
   }
 
-  /// Zeroes the inputs: probs, q, k, v and context.
-  func clear() { probs.update(repeating: 0, count: probs.distance(to: dq)) }
+  /// The pairs of one padded block: how many lanes are used, and each lane's offset from the
+  /// start of a feature-major buffer (head h, sequence s: h·d·R + s) and of probs (h·T(T+1)/2·B + s).
+  struct PaddedLanes {
+    var count = 0
+    var features = PaddedLanes.Offsets()
+    var triangles = PaddedLanes.Offsets()
+    #if TABOO_AVX2
+    typealias Offsets = SIMD8<Int>
+    #else
+    typealias Offsets = SIMD16<Int>
+    #endif
+  }
 
-  /// One sequence's `rows` features × T positions (source at its first, R = T·B apart by
-  /// feature, B by position) into `lane` of a padded block.
+  /// Calls `body` for each padded block of the (head, sequence) pairs of the sequences past
+  /// `full`, pair p = (head p / ragged, sequence full + p % ragged).
   @inline(__always)
-  func gather(
-    _ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, lane: Int, rows: Int,
-    batch b: Int, steps t: Int
-  ) {
-    let r = t * b
-    for c in 0..<rows {
-      for i in 0..<t { target[c * featureStride + i * Lanes.scalarCount + lane] = source[c * r + i * b] }
+  func forEachBlock(heads: Int, ragged: Int, full: Int, triangle tri: Int, _ body: (PaddedLanes) -> Void) {
+    let r = steps * batch
+    var first = 0
+    while first < heads * ragged {
+      var lanes = PaddedLanes()
+      lanes.count = min(Lanes.scalarCount, heads * ragged - first)
+      for lane in 0..<lanes.count {
+        let h = (first + lane) / ragged, s = full + (first + lane) % ragged
+        lanes.features[lane] = h * width * r + s
+        lanes.triangles[lane] = h * tri * batch + s
+      }
+      body(lanes)
+      first += Lanes.scalarCount
+    }
+  }
+
+  /// One (d × T) block of each lane's pair from a feature-major buffer (R = T·B apart by
+  /// feature, B by position) into a padded block.
+  @inline(__always)
+  func gather(_ source: UnsafePointer<Float>, _ lanes: PaddedLanes, into target: UnsafeMutablePointer<Float>) {
+    let r = steps * batch
+    for c in 0..<width {
+      for i in 0..<steps {
+        load(source + c * r + i * batch, lanes.features, lanes.count)
+          .store(to: target + c * featureStride + i * Lanes.scalarCount, count: Lanes.scalarCount)
+      }
     }
   }
 
   /// The inverse of `gather`.
   @inline(__always)
-  func scatter(
-    _ source: UnsafePointer<Float>, lane: Int, to target: UnsafeMutablePointer<Float>, rows: Int,
-    batch b: Int, steps t: Int
-  ) {
-    let r = t * b
-    for c in 0..<rows {
-      for i in 0..<t { target[c * r + i * b] = source[c * featureStride + i * Lanes.scalarCount + lane] }
+  func scatter(_ source: UnsafePointer<Float>, _ lanes: PaddedLanes, to target: UnsafeMutablePointer<Float>) {
+    let r = steps * batch
+    for c in 0..<width {
+      for i in 0..<steps {
+        store(Lanes.load(source + c * featureStride + i * Lanes.scalarCount, count: Lanes.scalarCount),
+              to: target + c * r + i * batch, lanes.features, lanes.count)
+      }
     }
   }
 
-  /// One sequence's weights triangle (entries B apart) into `lane` of the padded probs.
+  /// Each lane's weights triangle (entries B apart) into the padded probs.
   @inline(__always)
-  func gatherTriangle(_ source: UnsafePointer<Float>, lane: Int, batch b: Int, steps t: Int) {
-    for e in 0..<TransformerKernels.triangle(t) { probs[e * Lanes.scalarCount + lane] = source[e * b] }
+  func gatherTriangle(_ source: UnsafePointer<Float>, _ lanes: PaddedLanes) {
+    for e in 0..<TransformerKernels.triangle(steps) {
+      load(source + e * batch, lanes.triangles, lanes.count)
+        .store(to: probs + e * Lanes.scalarCount, count: Lanes.scalarCount)
+    }
   }
 
   /// The inverse of `gatherTriangle`.
   @inline(__always)
-  func scatterTriangle(
-    _ source: UnsafePointer<Float>, lane: Int, to target: UnsafeMutablePointer<Float>, batch b: Int,
-    steps t: Int
-  ) {
-    for e in 0..<TransformerKernels.triangle(t) { target[e * b] = source[e * Lanes.scalarCount + lane] }
+  func scatterTriangle(_ lanes: PaddedLanes, to target: UnsafeMutablePointer<Float>) {
+    for e in 0..<TransformerKernels.triangle(steps) {
+      store(Lanes.load(probs + e * Lanes.scalarCount, count: Lanes.scalarCount),
+            to: target + e * batch, lanes.triangles, lanes.count)
+    }
+  }
+
+  /// base[offsets[lane]] in each used lane, zero in the others.
+  @_transparent
+  func load(_ base: UnsafePointer<Float>, _ offsets: PaddedLanes.Offsets, _ count: Int) -> Lanes {
+    var v = Lanes()
+    if count == Lanes.scalarCount {
+      for lane in 0..<Lanes.scalarCount { v[lane] = base[offsets[lane]] }
+    } else {
+      for lane in 0..<count { v[lane] = base[offsets[lane]] }
+    }
+    return v
+  }
+
+  /// base[offsets[lane]] = v[lane] for each used lane.
+  @_transparent
+  func store(_ v: Lanes, to base: UnsafeMutablePointer<Float>, _ offsets: PaddedLanes.Offsets, _ count: Int) {
+    if count == Lanes.scalarCount {
+      for lane in 0..<Lanes.scalarCount { base[offsets[lane]] = v[lane] }
+    } else {
+      for lane in 0..<count { base[offsets[lane]] = v[lane] }
+    }
   }
 }

@@ -10,7 +10,8 @@
 //                        h·D/n ..< (h+1)·D/n of each block)
 //   probs  (N, n, T(T+1)/2, B) the causal attention weights a_ij, j ≤ i, as triangles
 //   context (N, D, R)    the heads' weighted values, feature-major, before the out-projection
-//   h1, gelu (N, R, F)   the first MLP layer before and after GELU
+//   h1, gelu (N, R, F)   the first MLP layer before and after GELU; after a pass kept for
+//                        backward, h1 holds GELU' of what it held (TransformerKernels.geluForward)
 //   dStream, dNorm (R, D), dContext (D, R), dQKV (3D, R), dHidden (R, F): backward
 //   attentionScratch     TransformerKernels.attentionScratch floats: a block's ∂scores and
 //                        the padded copies of a ragged last block of sequences

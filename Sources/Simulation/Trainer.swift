@@ -333,7 +333,7 @@ public struct Trainer {
         if cancelled() { throw .cancelled }
         if !phase.frozen && !union.isEmpty {
           let batch = draw(perStep)
-          gradient.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+          // `gradient` is zero here: it starts so, and every step's update clears it.
           let loss: Float
           if stream != nil {
             loss = stream!.trainWindow(network, batch, gradient: &gradient, shown: shown(batch))
@@ -365,7 +365,7 @@ public struct Trainer {
             break phaseLoop
           }
           if let clip = settings.clip { clipGradientNorm(&gradient, maxNorm: Float(clip)) }
-          optimizer!.update(&network.parameters, gradient: gradient)
+          optimizer!.update(&network.parameters, clearing: &gradient)
           seen += batch.count
         }
         step += 1

@@ -1,4 +1,5 @@
 import Networks
+import Randomness
 import Specification
 import Testing
 
@@ -37,6 +38,30 @@ struct OptimizerTests {
     #expect(abs(p[0] - 0.98) < 1e-6 && abs(p[1] - 1.02) < 1e-6, "\(p)")
     adam.reset()
     #expect(adam.step == 0 && adam.first == [0, 0, 0] && adam.second == [0, 0, 0])
+  }
+
+  /// The trainer's update, which zeroes the gradient in the same pass, against `update` followed
+  /// by zeroing: the same parameters and moments bit for bit, over several steps of every rule,
+  /// on a buffer whose length leaves a ragged tail for the vector blocks.
+  @Test("update(clearing:) equals update, then a zeroed gradient", arguments: [
+    OptimizerRule.adam(), .adam(weightDecay: 0.01), .sgd(momentum: 0.9), .sgd(),
+  ])
+  func clearingUpdate(rule: OptimizerRule) {
+    var random = SeededGenerator(seed: 5, stream: "clearing")
+    let count = 37
+    var p1 = (0..<count).map { _ in random.uniform(-1, 1) }, p2 = p1
+    var a = Optimizer(rule: rule, learningRate: 0.01, parameterCount: count), b = a
+    var cleared = [Float](repeating: 0, count: count)
+    for _ in 0..<4 {
+      let g = (0..<count).map { _ in random.uniform(-2, 2) }
+      a.update(&p1, gradient: g)
+      for i in 0..<count { cleared[i] += g[i] }
+      b.update(&p2, clearing: &cleared)
+      #expect(cleared == [Float](repeating: 0, count: count))
+    }
+    #expect(p1.map(\.bitPattern) == p2.map(\.bitPattern))
+    #expect(a.first.map(\.bitPattern) == b.first.map(\.bitPattern))
+    #expect(a.second.map(\.bitPattern) == b.second.map(\.bitPattern))
   }
 
   @Test("clipping to a norm: (3, 4) has norm 5")

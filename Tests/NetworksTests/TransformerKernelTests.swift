@@ -13,10 +13,13 @@ struct TransformerKernelTests {
   func gelu() {
     let x = (0..<20_003).map { Float(-10 + 20 * Double($0) / 20_002) }
     var y = [Float](repeating: 0, count: x.count), d = [Float](repeating: 1, count: x.count)
-    x.withUnsafeBufferPointer { xp in
-      TransformerKernels.geluForward(xp.baseAddress!, into: &y, count: x.count)
-      TransformerKernels.geluBackward(xp.baseAddress!, gradient: &d, count: x.count)
-    }
+    var slope = x, plain = [Float](repeating: 0, count: x.count)
+    TransformerKernels.geluForward(&slope, into: &y, count: x.count, keepingSlope: true)
+    TransformerKernels.geluBackward(slope: slope, gradient: &d, count: x.count)
+    var unchanged = x
+    TransformerKernels.geluForward(&unchanged, into: &plain, count: x.count, keepingSlope: false)
+    #expect(plain == y, "GELU is the same whether the slopes are kept or not")
+    #expect(unchanged == x, "without keepingSlope the input is left alone")
     var worstValue = (ratio: 0.0, at: 0.0), worstSlope = (ratio: 0.0, at: 0.0)
     for (i, xf) in x.enumerated() {
       let v = Double(xf)

@@ -107,9 +107,9 @@ struct StepBenchmark {
                               supervision: .everyPosition, workspace: ws)
         }
       }
-      gradient.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+      // As the trainer steps: the update leaves the gradient zero for the next backward pass.
       network.backward(workspace: ws, into: &gradient)
-      adam.update(&network.parameters, gradient: gradient)
+      adam.update(&network.parameters, clearing: &gradient)
     }
     return result.median
   }

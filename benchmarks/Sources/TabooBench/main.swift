@@ -3,6 +3,7 @@
 //   swift run -c release taboo-bench step [--cells gru,lstm,elman,transformer] [--hidden 32,64,128]
 //       [--batch 2,64,576] [--min-time 0.5] [--pytorch results.jsonl]
 //   swift run -c release taboo-bench forward [--cells …] [--hidden 64] [--batch 512]
+//   swift run -c release taboo-bench shapes [--cells gru|transformer] [--hidden 64] [--batch 576]
 //
 // `benchmarks/step.sh` runs this together with the PyTorch baseline in one go.
 
@@ -48,7 +49,8 @@ case "peak":
   print(String(format: "single-thread sgemm peak: %.1f GFLOP/s (%@)", peak.gflops, peak.shape))
 case "shapes":
   let peak = SGEMMPeak.measure()
-  GemmShapes.run(hidden: intList("hidden", [64])[0], batch: intList("batch", [576])[0],
+  let cell = option("cells").flatMap { CellKind(rawValue: $0) } ?? .gru
+  GemmShapes.run(cell: cell, hidden: intList("hidden", [64])[0], batch: intList("batch", [576])[0],
                  peak: peak.gflops)
 default:
   FileHandle.standardError.write(Data("usage: taboo-bench step|forward|peak|shapes [options]\n".utf8))
