@@ -14,9 +14,10 @@ package enum TransformerKernels {
   /// y (R × D) = LayerNorm(x); keeps each row's mean and rstd. A row's sums run in Lanes partial
   /// sums (a single accumulator would chain D dependent additions: at D = 64 that made the norms a
   /// tenth of the B = 576 step).
+  /// With `transposed`, y is also written there as yᵀ (D × R): y[r, j] at j·R + r.
   static func normForward(
     _ x: UnsafePointer<Float>, rows: Int, width d: Int, weight: UnsafePointer<Float>,
-    bias: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+    bias: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, transposed: UnsafeMutablePointer<Float>?,
     mean: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>
   ) {
     let inverseWidth = 1 / Float(d), n = Lanes.scalarCount
@@ -44,6 +45,9 @@ package enum TransformerKernels {
         j += n
       }
       if j < d { normBlock(j, d - j, xr, mu, s, weight, bias, yr) }
+      if let transposed {
+        for j in 0..<d { transposed[j * rows + r] = yr[j] }
+      }
     }
   }
 
@@ -249,6 +253,8 @@ package enum TransformerKernels {
   /// are copied, as (head, sequence) pairs, into the lanes of padded blocks in `scratch`
   /// (`attentionScratch` floats), run there and copied back: at B = 2 the four heads' pairs
   /// fill one block of eight lanes where lane-by-lane loads made attention a quarter of the step.
+  /// The padded q, k, v and weights stay in `scratch` for `attentionBackward` of the same pass,
+  /// which then copies in only ∂context.
   package static func attention(
     qkv: UnsafePointer<Float>, probs: UnsafeMutablePointer<Float>,
     context: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
@@ -267,13 +273,14 @@ package enum TransformerKernels {
     guard ragged > 0 else { return }
     let pad = TailScratch(scratch, steps: t, width: hd, batch: b)
     pad.forEachBlock(heads: heads, ragged: ragged, full: full, triangle: tri) { lanes in
-      pad.gather(qkv, lanes, into: pad.q)
-      pad.gather(qkv + d * r, lanes, into: pad.k)
-      pad.gather(qkv + 2 * d * r, lanes, into: pad.v)
-      headAttentionBlock(pad.q, pad.k, pad.v, pad.probs, pad.context, pad.featureStride,
+      let kept = pad.kept(lanes.block)
+      pad.gather(qkv, lanes, into: kept.q)
+      pad.gather(qkv + d * r, lanes, into: kept.k)
+      pad.gather(qkv + 2 * d * r, lanes, into: kept.v)
+      headAttentionBlock(kept.q, kept.k, kept.v, kept.probs, pad.context, pad.featureStride,
                          Lanes.scalarCount, t, hd, scale)
       pad.scatter(pad.context, lanes, to: context)
-      pad.scatterTriangle(lanes, to: probs)
+      pad.scatterTriangle(kept.probs, lanes, to: probs)
     }
   }
 
@@ -319,14 +326,17 @@ package enum TransformerKernels {
     }
   }
 
-  /// Floats of the scratch the attention kernels need for T positions and head width d: one
-  /// block's ∂scores, and the padded copies of a ragged last block.
-  package static func attentionScratch(steps t: Int, width hd: Int) -> Int {
-    (2 * triangle(t) + 7 * hd * t) * Lanes.scalarCount
+  /// Floats of the scratch the attention kernels need for T positions, head width d and `heads`
+  /// heads: one block's ∂scores, context and dq, dk, dv, and the q, k, v and weights of every
+  /// padded block a pass can have (at most `heads`: fewer than Lanes.scalarCount ragged
+  /// sequences per head).
+  package static func attentionScratch(steps t: Int, width hd: Int, heads: Int) -> Int {
+    TailScratch.sharedFloats(steps: t, width: hd) + heads * TailScratch.keptFloats(steps: t, width: hd)
   }
 
   /// The backward of `attention`: dQKVᵀ (3D × R, overwritten) from ∂contextᵀ (D × R), with
-  /// `scratch` (`attentionScratch` floats) for a block's ∂scores and the padded blocks:
+  /// `scratch` (`attentionScratch` floats) for a block's ∂scores and the padded blocks, as the
+  /// forward pass of the same qkv and probs left it:
   ///   ∂a_ij = ∂c_i · v_j;  ∂s_ij = scale · a_ij (∂a_ij − Σ_k a_ik ∂a_ik);
   ///   ∂q_i = Σ_{j ≤ i} ∂s_ij k_j;  ∂k_j = Σ_{i ≥ j} ∂s_ij q_i;  ∂v_j = Σ_{i ≥ j} a_ij ∂c_i.
   package static func attentionBackward(
@@ -350,14 +360,11 @@ package enum TransformerKernels {
     guard ragged > 0 else { return }
     let pad = TailScratch(scratch, steps: t, width: hd, batch: b)
     pad.forEachBlock(heads: heads, ragged: ragged, full: full, triangle: tri) { lanes in
-      pad.gather(qkv, lanes, into: pad.q)
-      pad.gather(qkv + d * r, lanes, into: pad.k)
-      pad.gather(qkv + 2 * d * r, lanes, into: pad.v)
+      let kept = pad.kept(lanes.block)
       pad.gather(dContext, lanes, into: pad.context)
-      pad.gatherTriangle(probs, lanes)
       headAttentionBackwardBlock(
-        pad.q, pad.k, pad.v, pad.probs, pad.context, ds, pad.dq, pad.dk, pad.dv, pad.featureStride,
-        Lanes.scalarCount, t, hd, scale)
+        kept.q, kept.k, kept.v, kept.probs, pad.context, ds, pad.dq, pad.dk, pad.dv,
+        pad.featureStride, Lanes.scalarCount, t, hd, scale)
       pad.scatter(pad.dq, lanes, to: dQKV)
       pad.scatter(pad.dk, lanes, to: dQKV + d * r)
       pad.scatter(pad.dv, lanes, to: dQKV + 2 * d * r)
@@ -420,21 +427,19 @@ package enum TransformerKernels {
   }
 }
 
-/// The padded blocks of (head, sequence) pairs inside the attention scratch (after a block's
-/// ∂scores): q, k, v, context (or ∂context), dq, dk, dv as (d × T) blocks of Lanes, and probs as
-/// a triangle of Lanes. A lane holds one pair. The copies in and out go a whole vector at a time:
-/// every lane reads or writes the same element of its own pair, at that element's offset plus the
-/// pair's (`PaddedLanes`). Unused lanes of a last block gather zeros (finite) and are never
-/// scattered.
+/// The padded blocks of (head, sequence) pairs inside the attention scratch: first what one
+/// block needs while it runs (its ∂scores, context or ∂context, dq, dk, dv as (d × T) blocks of
+/// Lanes), then for every block of the pass what the backward pass reads again (its weights as a
+/// triangle of Lanes, and q, k, v), kept from the forward pass. A lane holds one pair. The copies
+/// in and out go a whole vector at a time: every lane reads or writes the same element of its
+/// own pair, at that element's offset plus the pair's (`PaddedLanes`). Unused lanes of a last
+/// block gather zeros (finite) and are never scattered.
 struct TailScratch {
-  let probs: UnsafeMutablePointer<Float>
-  let q: UnsafeMutablePointer<Float>
-  let k: UnsafeMutablePointer<Float>
-  let v: UnsafeMutablePointer<Float>
   let context: UnsafeMutablePointer<Float>
   let dq: UnsafeMutablePointer<Float>
   let dk: UnsafeMutablePointer<Float>
   let dv: UnsafeMutablePointer<Float>
+  let keptStart: UnsafeMutablePointer<Float>
   /// Floats between features of a padded block (T positions of Lanes).
   let featureStride: Int
   let batch: Int
@@ -442,25 +447,42 @@ struct TailScratch {
   let width: Int
 
   init(_ scratch: UnsafeMutablePointer<Float>, steps t: Int, width hd: Int, batch b: Int) {
-    let tri = TransformerKernels.triangle(t)
     featureStride = t * Lanes.scalarCount
     batch = b
     steps = t
     width = hd
     let block = hd * featureStride
-    probs = scratch + tri * Lanes.scalarCount
-    q = probs + tri * Lanes.scalarCount
-    k = q + block
-    v = k + block
-    context = v + block
+    context = scratch + TransformerKernels.triangle(t) * Lanes.scalarCount
     dq = context + block
     dk = dq + block
     dv = dk + block
+    keptStart = dv + block
+  }
+
+  /// Floats of a block's ∂scores, context, dq, dk and dv.
+  static func sharedFloats(steps t: Int, width hd: Int) -> Int {
+    (TransformerKernels.triangle(t) + 4 * hd * t) * Lanes.scalarCount
+  }
+
+  /// Floats kept per padded block: its weights, q, k and v.
+  static func keptFloats(steps t: Int, width hd: Int) -> Int {
+    (TransformerKernels.triangle(t) + 3 * hd * t) * Lanes.scalarCount
+  }
+
+  /// The weights, q, k and v of padded block `index` of the pass.
+  func kept(_ index: Int) -> (probs: UnsafeMutablePointer<Float>, q: UnsafeMutablePointer<Float>,
+                              k: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>) {
+    let probs = keptStart + index * Self.keptFloats(steps: steps, width: width)
+    let q = probs + TransformerKernels.triangle(steps) * Lanes.scalarCount
+    let block = width * featureStride
+    return (probs, q, q + block, q + 2 * block)
   }
 
   /// The pairs of one padded block: how many lanes are used, and each lane's offset from the
   /// start of a feature-major buffer (head h, sequence s: h·d·R + s) and of probs (h·T(T+1)/2·B + s).
   struct PaddedLanes {
+    /// Which padded block of the pass, from 0.
+    var block = 0
     var count = 0
     var features = PaddedLanes.Offsets()
     var triangles = PaddedLanes.Offsets()
@@ -479,6 +501,7 @@ struct TailScratch {
     var first = 0
     while first < heads * ragged {
       var lanes = PaddedLanes()
+      lanes.block = first / Lanes.scalarCount
       lanes.count = min(Lanes.scalarCount, heads * ragged - first)
       for lane in 0..<lanes.count {
         let h = (first + lane) / ragged, s = full + (first + lane) % ragged
@@ -515,20 +538,11 @@ struct TailScratch {
     }
   }
 
-  /// Each lane's weights triangle (entries B apart) into the padded probs.
+  /// Each lane's weights triangle from the padded `source` into probs (entries B apart).
   @inline(__always)
-  func gatherTriangle(_ source: UnsafePointer<Float>, _ lanes: PaddedLanes) {
+  func scatterTriangle(_ source: UnsafePointer<Float>, _ lanes: PaddedLanes, to target: UnsafeMutablePointer<Float>) {
     for e in 0..<TransformerKernels.triangle(steps) {
-      load(source + e * batch, lanes.triangles, lanes.count)
-        .store(to: probs + e * Lanes.scalarCount, count: Lanes.scalarCount)
-    }
-  }
-
-  /// The inverse of `gatherTriangle`.
-  @inline(__always)
-  func scatterTriangle(_ lanes: PaddedLanes, to target: UnsafeMutablePointer<Float>) {
-    for e in 0..<TransformerKernels.triangle(steps) {
-      store(Lanes.load(probs + e * Lanes.scalarCount, count: Lanes.scalarCount),
+      store(Lanes.load(source + e * Lanes.scalarCount, count: Lanes.scalarCount),
             to: target + e * batch, lanes.triangles, lanes.count)
     }
   }

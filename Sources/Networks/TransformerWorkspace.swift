@@ -6,6 +6,8 @@
 //   mean, rstd (2N+1, R) each norm's row mean and 1/√(variance + 1e-5): norm1 of block L at
 //                        2L, norm2 at 2L+1, the final norm at 2N
 //   y1, y2 (N, R, D)     the outputs of norm1 and norm2
+//   normsT (N, 2, D, R)  y1ᵀ and y2ᵀ of each block, for passes of at most
+//                        Transformer.featureMajorRows rows (allocated for that many)
 //   qkv    (N, 3D, R)    the in-projection [q | k | v] of y1, feature-major (qkvᵀ; head h: rows
 //                        h·D/n ..< (h+1)·D/n of each block)
 //   probs  (N, n, T(T+1)/2, B) the causal attention weights a_ij, j ≤ i, as triangles
@@ -13,8 +15,9 @@
 //   h1, gelu (N, R, F)   the first MLP layer before and after GELU; after a pass kept for
 //                        backward, h1 holds GELU' of what it held (TransformerKernels.geluForward)
 //   dStream, dNorm (R, D), dContext (D, R), dQKV (3D, R), dHidden (R, F): backward
-//   attentionScratch     TransformerKernels.attentionScratch floats: a block's ∂scores and
-//                        the padded copies of a ragged last block of sequences
+//   attentionScratch (N, TransformerKernels.attentionScratch) per block: a block of lanes'
+//                        ∂scores and the padded copies of the ragged last sequences, their
+//                        q, k, v and weights kept from the forward pass for the backward
 // The final norm's output is the workspace's `hs` from row B on (h_1 … h_T of the cells), so
 // the readout, `finalHidden` and the readout gradient `dhOut` are shared with the cells.
 
@@ -27,6 +30,7 @@ final class TransformerScratch {
   let rstd: UnsafeMutablePointer<Float>
   let y1: UnsafeMutablePointer<Float>
   let y2: UnsafeMutablePointer<Float>
+  let normsT: UnsafeMutablePointer<Float>
   let qkv: UnsafeMutablePointer<Float>
   let probs: UnsafeMutablePointer<Float>
   let context: UnsafeMutablePointer<Float>
@@ -37,7 +41,8 @@ final class TransformerScratch {
   let dContext: UnsafeMutablePointer<Float>
   let dQKV: UnsafeMutablePointer<Float>
   let dHidden: UnsafeMutablePointer<Float>
-  let attentionScratch: UnsafeMutablePointer<Float>
+  private let attentionScratches: UnsafeMutablePointer<Float>
+  private let attentionStride: Int
   private var allocations: [UnsafeMutablePointer<Float>] = []
   /// Bytes of the buffers above.
   let byteCount: Int
@@ -59,6 +64,7 @@ final class TransformerScratch {
     rstd = buffer((2 * n + 1) * r)
     y1 = buffer(n * r * d)
     y2 = buffer(n * r * d)
+    normsT = buffer(2 * n * d * min(r, Transformer.featureMajorRows))
     qkv = buffer(n * r * 3 * d)
     probs = buffer(n * sizes.heads * TransformerKernels.triangle(t) * b)
     context = buffer(n * r * d)
@@ -69,7 +75,8 @@ final class TransformerScratch {
     dContext = buffer(r * d)
     dQKV = buffer(r * 3 * d)
     dHidden = buffer(r * f)
-    attentionScratch = buffer(TransformerKernels.attentionScratch(steps: t, width: d / sizes.heads))
+    attentionStride = Self.attentionFloats(sizes: sizes, width: d, positions: t)
+    attentionScratches = buffer(n * attentionStride)
     allocations = owned
     byteCount = bytes
   }
@@ -79,8 +86,17 @@ final class TransformerScratch {
   static func floats(sizes: TransformerSizes, width d: Int, capacity b: Int, positions t: Int) -> Int {
     let n = sizes.layers, f = sizes.feedForward, r = b * t
     return (n + 1) * r * d + n * r * (4 * d + 3 * d + 2 * f) + 2 * (2 * n + 1) * r
+      + 2 * n * d * min(r, Transformer.featureMajorRows)
       + n * sizes.heads * TransformerKernels.triangle(t) * b + r * (3 * d + 3 * d + f)
-      + TransformerKernels.attentionScratch(steps: t, width: d / sizes.heads)
+      + n * attentionFloats(sizes: sizes, width: d, positions: t)
+  }
+
+  /// Block l's attention scratch.
+  func attentionScratch(block l: Int) -> UnsafeMutablePointer<Float> { attentionScratches + l * attentionStride }
+
+  /// Floats of one block's attention scratch.
+  static func attentionFloats(sizes: TransformerSizes, width d: Int, positions t: Int) -> Int {
+    TransformerKernels.attentionScratch(steps: t, width: d / sizes.heads, heads: sizes.heads)
   }
 
   deinit {

@@ -67,11 +67,16 @@ public struct MemoryEstimate: Sendable, Equatable {
       // and targets (Workspace.swift), per row h_0 and two state gradients the cells use, and
       // per workspace the (T × T) score gradient and the cells' unused buffers (a float each).
       // The attention weights are N·heads·T per position of a pass of T steps: quadratic in T.
+      // Small passes also keep the norms' outputs feature-major (2N·D, bounded per row), and
+      // each block's attention scratch holds a block of lanes' ∂scores and buffers and every
+      // padded block's q, k, v and weights (TransformerKernels.attentionScratch, 8 lanes).
       let n = Double(sizes.layers), heads = Double(sizes.heads), f = Double(sizes.feedForward)
-      let linear = 2 * e + 2 * h + 3 * c + 2 + (n + 1) * h + n * (7 * h + 2 * f) + 2 * (2 * n + 1)
+      let linear = 2 * e + 2 * h + 3 * c + 2 + (n + 1) * h + n * (9 * h + 2 * f) + 2 * (2 * n + 1)
         + 6 * h + f
       func pass(rows: Double, steps: Double) -> Double {
-        rows * steps * (linear + n * heads * steps) + rows * 3 * h + steps * steps + 32
+        let scratch = 16 * ((1 + heads) * steps * (steps + 1) / 2 + (4 * h / heads + 3 * h) * steps)
+        return rows * steps * (linear + n * heads * steps) + rows * 3 * h + steps * steps + 32
+          + n * scratch
       }
       let floats =
         window == nil

@@ -57,7 +57,7 @@ struct TransformerKernelTests {
     let dContext = (0..<(d * r)).map { _ in random.uniform(-1, 1) }
     var probs = [Float](repeating: 0, count: heads * tri * b)
     var context = [Float](repeating: .nan, count: d * r), dQKV = [Float](repeating: .nan, count: 3 * d * r)
-    var scratch = [Float](repeating: .nan, count: TransformerKernels.attentionScratch(steps: t, width: hd))
+    var scratch = [Float](repeating: .nan, count: TransformerKernels.attentionScratch(steps: t, width: hd, heads: heads))
     TransformerKernels.attention(qkv: qkv, probs: &probs, context: &context, scratch: &scratch,
                                  batch: b, steps: t, width: d, heads: heads)
     TransformerKernels.attentionBackward(qkv: qkv, probs: probs, dContext: dContext, scratch: &scratch,
