@@ -292,37 +292,50 @@ package enum TransformerKernels {
     _ probs: UnsafeMutablePointer<Float>, _ context: UnsafeMutablePointer<Float>,
     _ fs: Int, _ ps: Int, _ t: Int, _ hd: Int, _ scale: Float
   ) {
+    // Pointers step through the operands (no index arithmetic, and so no overflow checks, in
+    // the inner loops); the sums run in the order of the formulas.
     let n = Lanes.scalarCount
+    var a = probs, qi = q, ci = context
     for i in 0..<t {
-      let a = probs + triangle(i) * ps, qi = q + i * ps
       var top = Lanes(repeating: -.infinity)
+      var kj = k
       for j in 0...i {
-        let kj = k + j * ps
         var score = Lanes()
-        for c in 0..<hd {
-          score = Activation.multiplyAdd(Lanes.load(qi + c * fs, count: n), Lanes.load(kj + c * fs, count: n), score)
+        var qc = qi, kc = kj
+        for _ in 0..<hd {
+          score = Activation.multiplyAdd(Lanes.load(qc, count: n), Lanes.load(kc, count: n), score)
+          qc += fs
+          kc += fs
         }
         score *= scale
-        score.store(to: a + j * ps, count: n)
+        score.store(to: a + j &* ps, count: n)
         top = top.replacing(with: score, where: score .> top)
+        kj += ps
       }
       var total = Lanes()
       for j in 0...i {
-        let e = Activation.exp(Lanes.load(a + j * ps, count: n) - top)
-        e.store(to: a + j * ps, count: n)
+        let e = Activation.exp(Lanes.load(a + j &* ps, count: n) - top)
+        e.store(to: a + j &* ps, count: n)
         total += e
       }
       let inverse = 1 / total
-      for j in 0...i { (Lanes.load(a + j * ps, count: n) * inverse).store(to: a + j * ps, count: n) }
-      let ci = context + i * ps
-      for c in 0..<hd {
-        let vc = v + c * fs
+      for j in 0...i { (Lanes.load(a + j &* ps, count: n) * inverse).store(to: a + j &* ps, count: n) }
+      var vc = v, cc = ci
+      for _ in 0..<hd {
         var sum = Lanes()
-        for j in 0...i {
-          sum = Activation.multiplyAdd(Lanes.load(a + j * ps, count: n), Lanes.load(vc + j * ps, count: n), sum)
+        var aj = UnsafePointer(a), vj = vc
+        for _ in 0...i {
+          sum = Activation.multiplyAdd(Lanes.load(aj, count: n), Lanes.load(vj, count: n), sum)
+          aj += ps
+          vj += ps
         }
-        sum.store(to: ci + c * fs, count: n)
+        sum.store(to: cc, count: n)
+        vc += fs
+        cc += fs
       }
+      a += (i &+ 1) &* ps
+      qi += ps
+      ci += ps
     }
   }
 
@@ -381,47 +394,71 @@ package enum TransformerKernels {
     _ dk: UnsafeMutablePointer<Float>, _ dv: UnsafeMutablePointer<Float>,
     _ fs: Int, _ ps: Int, _ t: Int, _ hd: Int, _ scale: Float
   ) {
+    // Pointer stepping as in headAttentionBlock; row i of a triangle starts triangle(i) entries
+    // in, so the entries (i, j) of a column j lie i + 1 entries apart from row i to i + 1.
     let n = Lanes.scalarCount
     for i in 0..<t {
-      let a = probs + triangle(i) * ps, dci = dContext + i * ps, dsi = ds + triangle(i) * n
+      let a = probs + triangle(i) &* ps, dci = dContext + i &* ps, dsi = ds + triangle(i) &* n
       var weighted = Lanes()
+      var vj = v
       for j in 0...i {
-        let vj = v + j * ps
         var da = Lanes()
-        for c in 0..<hd {
-          da = Activation.multiplyAdd(Lanes.load(dci + c * fs, count: n), Lanes.load(vj + c * fs, count: n), da)
+        var dc = dci, vc = vj
+        for _ in 0..<hd {
+          da = Activation.multiplyAdd(Lanes.load(dc, count: n), Lanes.load(vc, count: n), da)
+          dc += fs
+          vc += fs
         }
-        da.store(to: dsi + j * n, count: n)
-        weighted = Activation.multiplyAdd(Lanes.load(a + j * ps, count: n), da, weighted)
+        da.store(to: dsi + j &* n, count: n)
+        weighted = Activation.multiplyAdd(Lanes.load(a + j &* ps, count: n), da, weighted)
+        vj += ps
       }
       for j in 0...i {
-        let g = scale * Lanes.load(a + j * ps, count: n) * (Lanes.load(dsi + j * n, count: n) - weighted)
-        g.store(to: dsi + j * n, count: n)
+        let g = scale * Lanes.load(a + j &* ps, count: n) * (Lanes.load(dsi + j &* n, count: n) - weighted)
+        g.store(to: dsi + j &* n, count: n)
       }
     }
+    var dsi = UnsafePointer(ds)
     for i in 0..<t {
-      let dsi = ds + triangle(i) * n
-      for c in 0..<hd {
-        let kc = k + c * fs
+      var kc = k, dqc = dq + i &* ps
+      for _ in 0..<hd {
         var sum = Lanes()
-        for j in 0...i {
-          sum = Activation.multiplyAdd(Lanes.load(dsi + j * n, count: n), Lanes.load(kc + j * ps, count: n), sum)
+        var dsj = dsi, kj = kc
+        for _ in 0...i {
+          sum = Activation.multiplyAdd(Lanes.load(dsj, count: n), Lanes.load(kj, count: n), sum)
+          dsj += n
+          kj += ps
         }
-        sum.store(to: dq + c * fs + i * ps, count: n)
+        sum.store(to: dqc, count: n)
+        kc += fs
+        dqc += fs
       }
+      dsi += (i &+ 1) &* n
     }
     for j in 0..<t {
-      for c in 0..<hd {
-        let qc = q + c * fs, dcc = dContext + c * fs
+      let start = triangle(j) &+ j
+      var qc = q + j &* ps, dcc = dContext + j &* ps
+      var dkc = dk + j &* ps, dvc = dv + j &* ps
+      for _ in 0..<hd {
         var sumK = Lanes(), sumV = Lanes()
-        for i in j..<t {
-          sumK = Activation.multiplyAdd(
-            Lanes.load(ds + (triangle(i) + j) * n, count: n), Lanes.load(qc + i * ps, count: n), sumK)
-          sumV = Activation.multiplyAdd(
-            Lanes.load(probs + (triangle(i) + j) * ps, count: n), Lanes.load(dcc + i * ps, count: n), sumV)
+        var dsij = UnsafePointer(ds) + start &* n, aij = probs + start &* ps
+        var qi = qc, dci = dcc
+        var i = j
+        while i < t {
+          sumK = Activation.multiplyAdd(Lanes.load(dsij, count: n), Lanes.load(qi, count: n), sumK)
+          sumV = Activation.multiplyAdd(Lanes.load(aij, count: n), Lanes.load(dci, count: n), sumV)
+          i &+= 1
+          dsij += i &* n
+          aij += i &* ps
+          qi += ps
+          dci += ps
         }
-        sumK.store(to: dk + c * fs + j * ps, count: n)
-        sumV.store(to: dv + c * fs + j * ps, count: n)
+        sumK.store(to: dkc, count: n)
+        sumV.store(to: dvc, count: n)
+        qc += fs
+        dcc += fs
+        dkc += fs
+        dvc += fs
       }
     }
   }
@@ -484,6 +521,9 @@ struct TailScratch {
     /// Which padded block of the pass, from 0.
     var block = 0
     var count = 0
+    /// Lanes come in runs of this many consecutive offsets (the sequences of one head): 2 or 4
+    /// when a full block holds whole runs of that length, else 1.
+    var run = 1
     var features = PaddedLanes.Offsets()
     var triangles = PaddedLanes.Offsets()
     #if TABOO_AVX2
@@ -503,6 +543,7 @@ struct TailScratch {
       var lanes = PaddedLanes()
       lanes.block = first / Lanes.scalarCount
       lanes.count = min(Lanes.scalarCount, heads * ragged - first)
+      if lanes.count == Lanes.scalarCount && (ragged == 2 || ragged == 4) { lanes.run = ragged }
       for lane in 0..<lanes.count {
         let h = (first + lane) / ragged, s = full + (first + lane) % ragged
         lanes.features[lane] = h * width * r + s
@@ -520,7 +561,7 @@ struct TailScratch {
     let r = steps * batch
     for c in 0..<width {
       for i in 0..<steps {
-        load(source + c * r + i * batch, lanes.features, lanes.count)
+        load(source + c * r + i * batch, lanes.features, lanes.count, run: lanes.run)
           .store(to: target + c * featureStride + i * Lanes.scalarCount, count: Lanes.scalarCount)
       }
     }
@@ -533,7 +574,7 @@ struct TailScratch {
     for c in 0..<width {
       for i in 0..<steps {
         store(Lanes.load(source + c * featureStride + i * Lanes.scalarCount, count: Lanes.scalarCount),
-              to: target + c * r + i * batch, lanes.features, lanes.count)
+              to: target + c * r + i * batch, lanes.features, lanes.count, run: lanes.run)
       }
     }
   }
@@ -543,13 +584,28 @@ struct TailScratch {
   func scatterTriangle(_ source: UnsafePointer<Float>, _ lanes: PaddedLanes, to target: UnsafeMutablePointer<Float>) {
     for e in 0..<TransformerKernels.triangle(steps) {
       store(Lanes.load(source + e * Lanes.scalarCount, count: Lanes.scalarCount),
-            to: target + e * batch, lanes.triangles, lanes.count)
+            to: target + e * batch, lanes.triangles, lanes.count, run: lanes.run)
     }
   }
 
-  /// base[offsets[lane]] in each used lane, zero in the others.
+  /// base[offsets[lane]] in each used lane, zero in the others; runs of 2 or 4 lanes as one load.
   @_transparent
-  func load(_ base: UnsafePointer<Float>, _ offsets: PaddedLanes.Offsets, _ count: Int) -> Lanes {
+  func load(_ base: UnsafePointer<Float>, _ offsets: PaddedLanes.Offsets, _ count: Int, run: Int) -> Lanes {
+    #if TABOO_AVX2
+    if run == 2 {
+      func pair(_ lane: Int) -> SIMD2<Float> {
+        UnsafeRawPointer(base + offsets[lane]).loadUnaligned(as: SIMD2<Float>.self)
+      }
+      return Lanes(lowHalf: SIMD4(lowHalf: pair(0), highHalf: pair(2)),
+                   highHalf: SIMD4(lowHalf: pair(4), highHalf: pair(6)))
+    }
+    if run == 4 {
+      func quad(_ lane: Int) -> SIMD4<Float> {
+        UnsafeRawPointer(base + offsets[lane]).loadUnaligned(as: SIMD4<Float>.self)
+      }
+      return Lanes(lowHalf: quad(0), highHalf: quad(4))
+    }
+    #endif
     var v = Lanes()
     if count == Lanes.scalarCount {
       for lane in 0..<Lanes.scalarCount { v[lane] = base[offsets[lane]] }
@@ -559,9 +615,23 @@ struct TailScratch {
     return v
   }
 
-  /// base[offsets[lane]] = v[lane] for each used lane.
+  /// base[offsets[lane]] = v[lane] for each used lane; runs of 2 or 4 lanes as one store.
   @_transparent
-  func store(_ v: Lanes, to base: UnsafeMutablePointer<Float>, _ offsets: PaddedLanes.Offsets, _ count: Int) {
+  func store(_ v: Lanes, to base: UnsafeMutablePointer<Float>, _ offsets: PaddedLanes.Offsets, _ count: Int,
+             run: Int) {
+    #if TABOO_AVX2
+    if run == 2 {
+      for lane in stride(from: 0, to: Lanes.scalarCount, by: 2) {
+        UnsafeMutableRawPointer(base + offsets[lane]).storeBytes(of: SIMD2(v[lane], v[lane + 1]), as: SIMD2<Float>.self)
+      }
+      return
+    }
+    if run == 4 {
+      UnsafeMutableRawPointer(base + offsets[0]).storeBytes(of: v.lowHalf, as: SIMD4<Float>.self)
+      UnsafeMutableRawPointer(base + offsets[4]).storeBytes(of: v.highHalf, as: SIMD4<Float>.self)
+      return
+    }
+    #endif
     if count == Lanes.scalarCount {
       for lane in 0..<Lanes.scalarCount { base[offsets[lane]] = v[lane] }
     } else {

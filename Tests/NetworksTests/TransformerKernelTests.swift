@@ -43,12 +43,14 @@ struct TransformerKernelTests {
 
   /// The attention kernels against the formulas evaluated in Double, for batches that take the
   /// full blocks of lanes only, the padded (head, sequence) blocks only, and both, with the
-  /// pairs of several heads sharing a padded block and spilling into a second one.
+  /// pairs of several heads sharing a padded block and spilling into a second one, and padded
+  /// blocks copied as runs of 2 and 4 sequences (B = 2, 4, 12) or lane by lane.
   @Test("attention and its backward match the formulas", arguments: [
     (batch: 1, steps: 7, width: 64, heads: 4), (batch: 2, steps: 7, width: 64, heads: 4),
     (batch: 16, steps: 7, width: 64, heads: 4), (batch: 11, steps: 5, width: 12, heads: 3),
     (batch: 19, steps: 9, width: 16, heads: 2), (batch: 3, steps: 1, width: 8, heads: 2),
-    (batch: 5, steps: 20, width: 6, heads: 3),
+    (batch: 5, steps: 20, width: 6, heads: 3), (batch: 12, steps: 6, width: 16, heads: 4),
+    (batch: 4, steps: 3, width: 8, heads: 2),
   ])
   func attention(batch b: Int, steps t: Int, width d: Int, heads: Int) {
     let r = t * b, hd = d / heads, tri = TransformerKernels.triangle(t)
