@@ -1,3 +1,4 @@
+import Networks
 import Records
 import ScenarioLanguage
 import Simulation
@@ -88,6 +89,47 @@ struct TrainerTests {
     let hold = record.probes.filter { $0.phaseIndex == 1 && $0.set == "test" && !$0.password }
     #expect(kick.first?.pTruth == hold.last?.pTruth)
     #expect(kick.last?.pTruth != kick.first?.pTruth)
+  }
+
+  /// The optimizer clears the gradient as it updates (`Optimizer.update(_:clearing:)`), so each
+  /// step moves the weights by its own gradient alone: with plain SGD and the full batch, the
+  /// second step equals −lr times the gradient at the first step's weights, computed here by a
+  /// direct pass. A gradient left over from the first step would add lr times that step's.
+  @Test("each training step moves the weights by its own gradient alone")
+  func gradientClearedBetweenSteps() throws {
+    let p = try plan("""
+      world modsum 5 { convention shift 1 }
+      set train = sample 50% of all
+      model gru 8 { embedding 4 }
+      train { optimizer sgd; lr 0.5; batch all }
+      probe every 10 steps on train
+      phase a for 1 steps { truth on train }
+      phase b for 1 steps { truth on train }
+      """, seed: 2)
+    let after = try Trainer(plan: p, key: RunKey(parameters: [], seed: 2)).execute().parametersAfterPhase
+    try #require(!p.world.everyPosition, "modsum supervises the answer alone")
+    let network = Network(shape: p.networkShape, parameters: after[0])
+    let items = p.items(of: "train"), b = items.count, t = p.world.steps
+    var tokens = [Int32](repeating: 0, count: t * b), targets = [Int32](repeating: 0, count: b)
+    for (column, index) in items.enumerated() {
+      tokens[column] = p.world.startToken
+      for step in 1..<t { tokens[step * b + column] = p.world.items[index].tokens[step - 1] }
+      targets[column] = p.world.items[index].truth.answer
+    }
+    let workspace = Workspace(shape: p.networkShape, capacity: b, maxSteps: t)
+    tokens.withUnsafeBufferPointer { tokens in
+      targets.withUnsafeBufferPointer { targets in
+        _ = network.forward(.tokens(tokens), targets: targets, batch: b, steps: t,
+                            supervision: .lastPosition, workspace: workspace)
+      }
+    }
+    var gradient = network.zeroBuffer()
+    network.backward(workspace: workspace, into: &gradient)
+    let largest = gradient.map(abs).max() ?? 0
+    #expect(largest > 1e-3, "the second step's gradient is too small to tell")
+    var worst: Float = 0
+    for i in gradient.indices { worst = max(worst, abs(after[1][i] - (after[0][i] - 0.5 * gradient[i]))) }
+    #expect(worst <= 1e-5 * (1 + largest), "second step off by \(worst) (largest gradient \(largest))")
   }
 
   @Test("a NaN or infinite loss ends the run as diverged, with its step")
