@@ -82,12 +82,13 @@ enum Transformer {
         mid, rows: r, width: d, weight: w + block.norm2Weight.lowerBound,
         bias: w + block.norm2Bias.lowerBound, y: y2, transposed: y2T,
         mean: s.mean + (2 * l + 1) * r, rstd: s.rstd + (2 * l + 1) * r)
-      // h1 (R × F) = y2 · W1ᵀ + b1, y2 read from y2ᵀ when there is one.
-      for row in 0..<r { (h1 + row * f).update(from: w + block.linear1Bias.lowerBound, count: f) }
+      // h1 (R × F) = y2 · W1ᵀ, y2 read from y2ᵀ when there is one; GELU adds b1.
       BLAS.gemm(y2T == nil ? .none : .transposed, .transposed, m: r, n: f, k: d, a: y2T ?? y2,
-                lda: y2T == nil ? d : r, b: w + block.linear1Weight.lowerBound, ldb: d, beta: 1,
+                lda: y2T == nil ? d : r, b: w + block.linear1Weight.lowerBound, ldb: d, beta: 0,
                 c: h1, ldc: f)
-      TransformerKernels.geluForward(h1, into: gelu, count: r * f, keepingSlope: ws.keptForBackward)
+      TransformerKernels.geluForward(
+        h1, bias: w + block.linear1Bias.lowerBound, rows: r, width: f, into: gelu,
+        keepingSlope: ws.keptForBackward)
       TransformerKernels.add(mid, row: w + block.linear2Bias.lowerBound, into: next, rows: r, width: d)
       BLAS.gemm(.none, .transposed, m: r, n: d, k: f, a: gelu, lda: f,
                 b: w + block.linear2Weight.lowerBound, ldb: f, beta: 1, c: next, ldc: d)

@@ -183,45 +183,58 @@ package enum TransformerKernels {
     return c * p / q
   }
 
-  /// gelu[i] = GELU(x[i]) for i in 0..<count; with `keepingSlope`, x[i] is then overwritten
-  /// with GELU'(x[i]), which is all the backward pass needs of it: the erf is evaluated once
-  /// per element for both (recomputing it in the backward pass made GELU a sixth of the B = 576
-  /// step), and the backward pass is one multiplication.
+  /// For each of `rows` rows of width F: x ← x + bias (the first MLP layer's bias, added here
+  /// rather than by the product: sgemm then writes x without reading it back, and the sum is the
+  /// same float), gelu = GELU(x); with `keepingSlope`, x is then overwritten with GELU'(x), which
+  /// is all the backward pass needs of it: the erf is evaluated once per element for both
+  /// (recomputing it in the backward pass made GELU a sixth of the B = 576 step), and the
+  /// backward pass is one multiplication. Without `keepingSlope`, x is left holding x + bias.
   package static func geluForward(
-    _ x: UnsafeMutablePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int,
-    keepingSlope: Bool
+    _ x: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, rows: Int, width f: Int,
+    into y: UnsafeMutablePointer<Float>, keepingSlope: Bool
   ) {
-    var i = 0
-    if keepingSlope {
-      while i + Lanes.scalarCount <= count {
-        geluSlopeBlock(i, Lanes.scalarCount, x, y)
-        i += Lanes.scalarCount
+    let n = Lanes.scalarCount
+    for r in 0..<rows {
+      let xr = x + r * f, yr = y + r * f
+      var j = 0
+      if keepingSlope {
+        while j + n <= f {
+          geluSlopeBlock(j, n, xr, bias, yr)
+          j += n
+        }
+        if j < f { geluSlopeBlock(j, f - j, xr, bias, yr) }
+      } else {
+        while j + n <= f {
+          geluBlock(j, n, xr, bias, yr)
+          j += n
+        }
+        if j < f { geluBlock(j, f - j, xr, bias, yr) }
       }
-      if i < count { geluSlopeBlock(i, count - i, x, y) }
-    } else {
-      while i + Lanes.scalarCount <= count {
-        geluBlock(i, Lanes.scalarCount, x, y)
-        i += Lanes.scalarCount
-      }
-      if i < count { geluBlock(i, count - i, x, y) }
     }
   }
 
   @_transparent
-  static func geluBlock(_ i: Int, _ k: Int, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
-    let v = Lanes.load(x + i, count: k)
-    (0.5 * v * (1 + erf(v * 0.707_106_781_186_547_5))).store(to: y + i, count: k)
+  static func geluBlock(
+    _ j: Int, _ k: Int, _ x: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>,
+    _ y: UnsafeMutablePointer<Float>
+  ) {
+    let v = Lanes.load(x + j, count: k) + Lanes.load(bias + j, count: k)
+    v.store(to: x + j, count: k)
+    (0.5 * v * (1 + erf(v * 0.707_106_781_186_547_5))).store(to: y + j, count: k)
   }
 
   /// GELU into y, GELU' = Φ(x) + x·φ(x) over x.
   @_transparent
-  static func geluSlopeBlock(_ i: Int, _ k: Int, _ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
-    let v = Lanes.load(x + i, count: k)
+  static func geluSlopeBlock(
+    _ j: Int, _ k: Int, _ x: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>,
+    _ y: UnsafeMutablePointer<Float>
+  ) {
+    let v = Lanes.load(x + j, count: k) + Lanes.load(bias + j, count: k)
     let e = erf(v * 0.707_106_781_186_547_5)
-    (0.5 * v * (1 + e)).store(to: y + i, count: k)
+    (0.5 * v * (1 + e)).store(to: y + j, count: k)
     let cdf = 0.5 * (1 + e)
     let density = 0.398_942_280_401_432_7 * Activation.exp(-0.5 * v * v)
-    Activation.multiplyAdd(v, density, cdf).store(to: x + i, count: k)
+    Activation.multiplyAdd(v, density, cdf).store(to: x + j, count: k)
   }
 
   /// d[i] *= slope[i]: the backward of GELU, from the slopes `geluForward` kept.

@@ -9,17 +9,35 @@ struct TransformerKernelTests {
   /// [−10, 10] (ragged tail included): within 1e-6 absolute plus 2e-6 relative. The absolute
   /// part is for x < −4, where 1 + erf(x/√2) cancels to a few ulp of 1 in Float32 (libm's `erff`
   /// included) and GELU itself is below 1e-4.
+  /// The bias is added to each row before GELU, and stays added without keepingSlope: rows of
+  /// width 11 (a full block of lanes and a tail), each element against GELU of x + b.
+  @Test("GELU adds the bias of each column first")
+  func geluBias() {
+    let rows = 3, width = 11
+    let x = (0..<(rows * width)).map { Float($0 % 7) * 0.5 - 1.5 }
+    let bias = (0..<width).map { Float($0) * 0.25 - 1 }
+    var input = x, y = [Float](repeating: 0, count: x.count)
+    TransformerKernels.geluForward(&input, bias: bias, rows: rows, width: width, into: &y, keepingSlope: false)
+    var shifted = (0..<x.count).map { x[$0] + bias[$0 % width] }, expected = [Float](repeating: 0, count: x.count)
+    let zero = [Float](repeating: 0, count: x.count)
+    TransformerKernels.geluForward(&shifted, bias: zero, rows: 1, width: x.count, into: &expected, keepingSlope: false)
+    #expect(y == expected)
+    #expect(input == shifted)
+  }
+
   @Test("GELU and its derivative match erf from libm")
   func gelu() {
     let x = (0..<20_003).map { Float(-10 + 20 * Double($0) / 20_002) }
     var y = [Float](repeating: 0, count: x.count), d = [Float](repeating: 1, count: x.count)
+    // As one row of width 20,003 (a ragged tail) with a zero bias.
+    let zero = [Float](repeating: 0, count: x.count)
     var slope = x, plain = [Float](repeating: 0, count: x.count)
-    TransformerKernels.geluForward(&slope, into: &y, count: x.count, keepingSlope: true)
+    TransformerKernels.geluForward(&slope, bias: zero, rows: 1, width: x.count, into: &y, keepingSlope: true)
     TransformerKernels.geluBackward(slope: slope, gradient: &d, count: x.count)
     var unchanged = x
-    TransformerKernels.geluForward(&unchanged, into: &plain, count: x.count, keepingSlope: false)
+    TransformerKernels.geluForward(&unchanged, bias: zero, rows: 1, width: x.count, into: &plain, keepingSlope: false)
     #expect(plain == y, "GELU is the same whether the slopes are kept or not")
-    #expect(unchanged == x, "without keepingSlope the input is left alone")
+    #expect(unchanged == x, "without keepingSlope the input is left holding input + bias")
     var worstValue = (ratio: 0.0, at: 0.0), worstSlope = (ratio: 0.0, at: 0.0)
     for (i, xf) in x.enumerated() {
       let v = Double(xf)
