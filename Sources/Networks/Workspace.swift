@@ -127,7 +127,7 @@ public final class Workspace {
     dx = buffer(t * b * e)
     allocations = owned
     transformer = shape.transformer.map {
-      TransformerScratch(sizes: $0, width: h, capacity: b, positions: t)
+      TransformerScratch(sizes: $0, width: h, capacity: b, positions: t, longest: shape.positions)
     }
     byteCount = bytes + (transformer?.byteCount ?? 0)
     tokens = .allocate(capacity: t * b)
@@ -153,7 +153,7 @@ public final class Workspace {
     let floats = dense + 2 * v * gw + 2 * t * b * gw + (t + 1) * b * h + 3 * t * b * c + t * b * h
       + 2 * b * h + 3 * gw + gru + lstm
     let attention = shape.transformer.map {
-      TransformerScratch.floats(sizes: $0, width: h, capacity: b, positions: t)
+      TransformerScratch.floats(sizes: $0, width: h, capacity: b, positions: t, longest: shape.positions)
     } ?? 0
     return 4 * (floats + attention) + 8 * t * b
   }

@@ -142,3 +142,57 @@ struct TransformerDeterminismTests {
     #expect(layout.count == smallTransformer.parameterCount)
   }
 }
+
+@Suite("Transformer passes in chunks")
+struct TransformerChunkTests {
+  /// A network whose longest pass has 100 positions runs passes in chunks of one block of lanes
+  /// (Transformer.chunkSequences); a pass of 19 sequences is three chunks, the last with padded
+  /// attention blocks. Every sequence's probabilities at every position match a pass of that
+  /// sequence alone, for tokens and dense inputs (the gradients are checked against central
+  /// differences with the same shapes in TransformerGradientCheckTests).
+  @Test("a pass in chunks gives each sequence what a pass of it alone gives", arguments: [0, 3])
+  func chunksMatchSingleSequences(inputSize dense: Int) {
+    let b = 19, t = 4
+    let shape = NetworkShape(
+      transformer: TransformerSizes(layers: 2, heads: 2, feedForward: 12, width: 8),
+      vocabulary: dense > 0 ? 0 : 6, inputSize: dense > 0 ? dense : 8, hidden: 8, classes: 3,
+      positions: 100)
+    var random = SeededGenerator(seed: 4, stream: "chunks")
+    let network = Network(shape: shape, seed: 5)
+    let tokens = (0..<(t * b)).map { _ in Int32(random.nextInt(below: 6)) }
+    let x = (0..<(t * b * max(dense, 1))).map { _ in random.uniform(-1, 1) }
+    let targets = [Int32](repeating: -1, count: t * b)
+    func pass(_ rows: [Int]) -> Workspace {
+      let ws = Workspace(shape: shape, capacity: rows.count, maxSteps: t)
+      let n = rows.count
+      var input: [Int32] = [], values: [Float] = []
+      for step in 0..<t {
+        for row in rows {
+          input.append(tokens[step * b + row])
+          let start = (step * b + row) * dense
+          values.append(contentsOf: x[start..<(start + dense)])
+        }
+      }
+      input.withUnsafeBufferPointer { tokens in
+        values.withUnsafeBufferPointer { values in
+          targets[0..<(t * n)].withUnsafeBufferPointer { y in
+            _ = network.forward(dense > 0 ? .dense(values) : .tokens(tokens), targets: y, batch: n,
+                                steps: t, supervision: .everyPosition, workspace: ws)
+          }
+        }
+      }
+      return ws
+    }
+    let all = pass(Array(0..<b))
+    var worst: Float = 0
+    for row in 0..<b {
+      let alone = pass([row])
+      for step in 0..<t {
+        for (p, q) in zip(all.probabilities(step: step, row: row), alone.probabilities(step: step, row: 0)) {
+          worst = max(worst, abs(p - q))
+        }
+      }
+    }
+    #expect(worst <= 1e-5, "largest difference \(worst)")
+  }
+}

@@ -52,6 +52,14 @@ struct TransformerProblem: CustomTestStringConvertible, Sendable {
     TransformerProblem(batch: 2, steps: 3, width: 10, heads: 2, layers: 1, feedForward: 12,
                        classes: 3, vocabulary: 5, inputSize: 10, supervision: .everyPosition,
                        positions: 3),
+    // Passes in chunks: P = 100 makes chunks of one block of lanes (8 sequences; 16 in portable
+    // builds), so B = 19 runs as 8 + 8 + 3 (16 + 3), the last with padded attention blocks.
+    TransformerProblem(batch: 19, steps: 3, width: 4, heads: 2, layers: 2, feedForward: 5,
+                       classes: 3, vocabulary: 0, inputSize: 3, supervision: .everyPosition,
+                       positions: 100),
+    TransformerProblem(batch: 19, steps: 2, width: 6, heads: 3, layers: 1, feedForward: 4,
+                       classes: 4, vocabulary: 5, inputSize: 6, supervision: .lastPosition,
+                       positions: 100),
   ]
 
   var shape: NetworkShape {
