@@ -313,13 +313,7 @@ package enum TransformerKernels {
       var top = Lanes(repeating: -.infinity)
       var kj = k
       for j in 0...i {
-        var score = Lanes()
-        var qc = qi, kc = kj
-        for _ in 0..<hd {
-          score = Activation.multiplyAdd(Lanes.load(qc, count: n), Lanes.load(kc, count: n), score)
-          qc += fs
-          kc += fs
-        }
+        var score = dot(qi, kj, fs, hd)
         score *= scale
         score.store(to: a + j &* ps, count: n)
         top = top.replacing(with: score, where: score .> top)
@@ -333,22 +327,49 @@ package enum TransformerKernels {
       }
       let inverse = 1 / total
       for j in 0...i { (Lanes.load(a + j &* ps, count: n) * inverse).store(to: a + j &* ps, count: n) }
-      var vc = v, cc = ci
-      for _ in 0..<hd {
-        var sum = Lanes()
-        var aj = UnsafePointer(a), vj = vc
-        for _ in 0...i {
-          sum = Activation.multiplyAdd(Lanes.load(aj, count: n), Lanes.load(vj, count: n), sum)
-          aj += ps
-          vj += ps
-        }
-        sum.store(to: cc, count: n)
-        vc += fs
-        cc += fs
-      }
+      weightedSums(a, weightStride: ps, v, positions: i &+ 1, fs, ps, hd, into: ci)
       a += (i &+ 1) &* ps
       qi += ps
       ci += ps
+    }
+  }
+
+  /// Σ_c a_c b_c over the hd features c, `fs` apart in both (c in order): a score q_i · k_j, or
+  /// ∂a_ij = ∂c_i · v_j.
+  @inline(__always)
+  static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ fs: Int, _ hd: Int) -> Lanes {
+    let n = Lanes.scalarCount
+    var sum = Lanes()
+    var ac = a, bc = b
+    for _ in 0..<hd {
+      sum = Activation.multiplyAdd(Lanes.load(ac, count: n), Lanes.load(bc, count: n), sum)
+      ac += fs
+      bc += fs
+    }
+    return sum
+  }
+
+  /// out_c = Σ_j w_j x_jc over positions j = 0 ..< `positions` (in that order), for each of the
+  /// hd features c: the weights `weightStride` apart, x's positions `ps` and features `fs` apart,
+  /// out's features `fs` apart. A context row (weights a_ij, x = v) and a ∂q row (∂s_ij, x = k).
+  @inline(__always)
+  static func weightedSums(
+    _ w: UnsafePointer<Float>, weightStride: Int, _ x: UnsafePointer<Float>, positions: Int,
+    _ fs: Int, _ ps: Int, _ hd: Int, into out: UnsafeMutablePointer<Float>
+  ) {
+    let n = Lanes.scalarCount
+    var xc = x, oc = out
+    for _ in 0..<hd {
+      var sum = Lanes()
+      var wj = w, xj = xc
+      for _ in 0..<positions {
+        sum = Activation.multiplyAdd(Lanes.load(wj, count: n), Lanes.load(xj, count: n), sum)
+        wj += weightStride
+        xj += ps
+      }
+      sum.store(to: oc, count: n)
+      xc += fs
+      oc += fs
     }
   }
 
@@ -415,13 +436,7 @@ package enum TransformerKernels {
       var weighted = Lanes()
       var vj = v
       for j in 0...i {
-        var da = Lanes()
-        var dc = dci, vc = vj
-        for _ in 0..<hd {
-          da = Activation.multiplyAdd(Lanes.load(dc, count: n), Lanes.load(vc, count: n), da)
-          dc += fs
-          vc += fs
-        }
+        let da = dot(dci, vj, fs, hd)
         da.store(to: dsi + j &* n, count: n)
         weighted = Activation.multiplyAdd(Lanes.load(a + j &* ps, count: n), da, weighted)
         vj += ps
@@ -433,19 +448,7 @@ package enum TransformerKernels {
     }
     var dsi = UnsafePointer(ds)
     for i in 0..<t {
-      var kc = k, dqc = dq + i &* ps
-      for _ in 0..<hd {
-        var sum = Lanes()
-        var dsj = dsi, kj = kc
-        for _ in 0...i {
-          sum = Activation.multiplyAdd(Lanes.load(dsj, count: n), Lanes.load(kj, count: n), sum)
-          dsj += n
-          kj += ps
-        }
-        sum.store(to: dqc, count: n)
-        kc += fs
-        dqc += fs
-      }
+      weightedSums(dsi, weightStride: n, k, positions: i &+ 1, fs, ps, hd, into: dq + i &* ps)
       dsi += (i &+ 1) &* n
     }
     for j in 0..<t {
