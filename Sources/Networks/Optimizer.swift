@@ -94,17 +94,10 @@ public struct Optimizer: Sendable {
       parameters.withUnsafeMutableBufferPointer { p in
         first.withUnsafeMutableBufferPointer { m in
           second.withUnsafeMutableBufferPointer { v in
-            if let clearing {
-              Self.adam(
-                count: count, p: p.baseAddress!, g: g, m: m.baseAddress!, v: v.baseAddress!,
-                beta1: beta1, beta2: beta2, epsilon: epsilon, stepSize: stepSize,
-                inverseRoot2: inverseRoot2, clearing: clearing)
-            } else {
-              Self.adam(
-                count: count, p: p.baseAddress!, g: g, m: m.baseAddress!, v: v.baseAddress!,
-                beta1: beta1, beta2: beta2, epsilon: epsilon, stepSize: stepSize,
-                inverseRoot2: inverseRoot2, clearing: nil)
-            }
+            Self.adam(
+              count: count, p: p.baseAddress!, g: g, m: m.baseAddress!, v: v.baseAddress!,
+              beta1: beta1, beta2: beta2, epsilon: epsilon, stepSize: stepSize,
+              inverseRoot2: inverseRoot2, clearing: clearing)
           }
         }
       }

@@ -51,12 +51,9 @@ enum Transformer {
     workspace ws: Workspace
   ) {
     let s = ws.transformer!
-    var first = 0
-    for chunk in s.chunks where first < b {
-      let count = min(s.chunkSequences, b - first)
+    s.forEachChunk(batch: b) { first, count, chunk in
       forward(w, layout: layout, batch: b, steps: t, sequences: first, count: count, chunk: chunk,
               shared: s, workspace: ws)
-      first += count
     }
   }
 
@@ -169,12 +166,9 @@ enum Transformer {
     batch b: Int, steps t: Int, everyPosition: Bool, workspace ws: Workspace
   ) {
     let s = ws.transformer!
-    var first = 0
-    for chunk in s.chunks where first < b {
-      let count = min(s.chunkSequences, b - first)
+    s.forEachChunk(batch: b) { first, count, chunk in
       backward(w, g, layout: layout, batch: b, steps: t, everyPosition: everyPosition,
                sequences: first, count: count, chunk: chunk, shared: s, workspace: ws)
-      first += count
     }
   }
 

@@ -115,6 +115,18 @@ final class TransformerScratch {
     byteCount = bytes
   }
 
+  /// Calls `body` with each chunk of a pass of `b` sequences, in order: its first sequence, how
+  /// many it holds, and its buffers.
+  @inline(__always)
+  func forEachChunk(batch b: Int, _ body: (Int, Int, TransformerChunk) -> Void) {
+    var first = 0
+    for chunk in chunks where first < b {
+      let count = min(chunkSequences, b - first)
+      body(first, count, chunk)
+      first += count
+    }
+  }
+
   /// The chunks' sizes in sequences for a capacity of `b`: as many of `chunk` as fit, then the rest.
   static func chunkSizes(capacity b: Int, chunk cs: Int) -> [Int] {
     stride(from: 0, to: max(b, 1), by: max(cs, 1)).map { min(cs, b - $0) }
