@@ -56,7 +56,7 @@ let package = Package(
     // Worlds, item sets, the trainer, probes, batch planning and the batch runner.
     .target(
       name: "Simulation",
-      dependencies: ["Networks", "Randomness", "ScenarioLanguage", "Records", "Specification"]),
+      dependencies: ["Networks", "LinearAlgebra", "Randomness", "ScenarioLanguage", "Records", "Specification"]),
     // The SQLite store: the only importer of CSQLite.
     .target(name: "Store", dependencies: ["Records", "Specification", "CSQLite"]),
     // Metrics, statistics and the language-model comparison, from records alone.

@@ -1,6 +1,7 @@
 import Specification
 import Foundation
 import Randomness
+import LinearAlgebra
 
 /// A recurrent network: token embedding → one recurrent layer → linear readout, or a causal
 /// transformer (Transformer.swift) with the same readout, with all its parameters in one flat
@@ -8,17 +9,17 @@ import Randomness
 public struct Network: Sendable {
   public let shape: NetworkShape
   public let layout: ParameterLayout
-  /// Every parameter, in `layout` order.
-  public var parameters: [Float]
+  /// Every parameter, in `layout` order, in one cache-line-aligned buffer (`AlignedFloats`).
+  public var parameters: AlignedFloats
 
   /// Wraps existing parameters (e.g. golden values or a checkpoint).
-  public init(shape: NetworkShape, parameters: [Float]) {
+  public init(shape: NetworkShape, parameters: some Collection<Float>) {
     let layout = ParameterLayout(shape)
     precondition(parameters.count == layout.count,
                  "expected \(layout.count) parameters for this shape, got \(parameters.count)")
     self.shape = shape
     self.layout = layout
-    self.parameters = parameters
+    self.parameters = AlignedFloats(parameters)
   }
 
   /// PyTorch's initialisation, drawn from `seed`: the recurrent weights and biases and the readout
@@ -39,7 +40,7 @@ public struct Network: Sendable {
     }
     self.shape = shape
     self.layout = layout
-    self.parameters = parameters
+    self.parameters = AlignedFloats(parameters)
   }
 
   /// A zero buffer in this network's layout (for gradients and optimizer moments).

@@ -52,7 +52,7 @@ public struct Optimizer: Sendable {
   }
 
   /// One update: `parameters -= f(gradient)`.
-  public mutating func update(_ parameters: inout [Float], gradient: [Float]) {
+  public mutating func update(_ parameters: inout AlignedFloats, gradient: [Float]) {
     gradient.withUnsafeBufferPointer { g in
       update(&parameters, gradient: g.baseAddress!, count: g.count, clearing: nil)
     }
@@ -61,14 +61,14 @@ public struct Optimizer: Sendable {
   /// One update, then `gradient` set to zero for the next step's backward pass to add into: the
   /// clearing rides along the update's own pass over the buffer (a separate pass cost 3% of a
   /// transformer's step at B = 2). Same parameters and moments as `update`, bit for bit.
-  public mutating func update(_ parameters: inout [Float], clearing gradient: inout [Float]) {
+  public mutating func update(_ parameters: inout AlignedFloats, clearing gradient: inout [Float]) {
     gradient.withUnsafeMutableBufferPointer { g in
       update(&parameters, gradient: g.baseAddress!, count: g.count, clearing: g.baseAddress!)
     }
   }
 
   private mutating func update(
-    _ parameters: inout [Float], gradient g: UnsafePointer<Float>, count gradientCount: Int,
+    _ parameters: inout AlignedFloats, gradient g: UnsafePointer<Float>, count gradientCount: Int,
     clearing: UnsafeMutablePointer<Float>?
   ) {
     precondition(parameters.count == first.count && gradientCount == first.count,

@@ -3,6 +3,7 @@
 // over the whole flat parameter vector, accumulated in Double in index order (deterministic).
 // P is the parameter count.
 
+import LinearAlgebra
 import Records
 import Specification
 
@@ -12,10 +13,10 @@ public enum WeightGeometry {
   /// `wp` (P; nil for the first phase): ‖w − w₀‖, ‖w − w_p‖, ‖w₀ − w_p‖ and
   /// undone = ⟨w₀ − w, w₀ − w_p⟩ / ‖w₀ − w_p‖² (the record's −⟨w − w₀, d_p⟩ / ‖d_p‖², written
   /// so that w = w₀ gives +0), nil when ‖w₀ − w_p‖ = 0.
-  public static func record(
-    phaseIndex: Int, step: Int, examples: Int, weights w: [Float], phaseStart w0: [Float],
-    parentStart wp: [Float]?
-  ) -> GeometryRecord {
+  public static func record<Weights: RandomAccessCollection<Float>>(
+    phaseIndex: Int, step: Int, examples: Int, weights w: Weights, phaseStart w0: Weights,
+    parentStart wp: Weights?
+  ) -> GeometryRecord where Weights.Index == Int {
     precondition(w.count == w0.count && (wp?.count ?? w.count) == w.count, "weight vectors differ in length")
     var moved = 0.0
     for i in w.indices {
@@ -48,7 +49,7 @@ package struct PhaseStarts {
   private let parents: [Int?]
   /// For each phase, the last later phase whose parent it is; nil: none.
   private let lastChild: [Int?]
-  private var kept: [Int: [Float]] = [:]
+  private var kept: [Int: AlignedFloats] = [:]
   /// The most vectors held at once so far.
   package private(set) var most = 0
 
@@ -60,16 +61,16 @@ package struct PhaseStarts {
   }
 
   /// Phase `index` starts from `weights` (before any kick).
-  package mutating func begin(_ index: Int, weights: [Float]) {
+  package mutating func begin(_ index: Int, weights: AlignedFloats) {
     kept[index] = weights
     most = max(most, kept.count)
   }
 
   /// The start weights of phase `index`, while kept.
-  package subscript(index: Int) -> [Float]? { kept[index] }
+  package subscript(index: Int) -> AlignedFloats? { kept[index] }
 
   /// The geometry of `weights` in phase `index`, which has begun.
-  package func record(_ index: Int, weights: [Float], step: Int, examples: Int) -> GeometryRecord {
+  package func record(_ index: Int, weights: AlignedFloats, step: Int, examples: Int) -> GeometryRecord {
     WeightGeometry.record(
       phaseIndex: index, step: step, examples: examples, weights: weights, phaseStart: kept[index]!,
       parentStart: parents[index].flatMap { kept[$0] })

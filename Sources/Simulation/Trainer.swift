@@ -6,6 +6,7 @@
 // record every answer.
 
 import Foundation
+import LinearAlgebra
 import Networks
 import Randomness
 import Records
@@ -14,7 +15,7 @@ import Specification
 /// What a branch restores (docs/design.md §4): the weights, the optimizer state, what every
 /// item was last trained on and, in stream mode, the lanes' carried state.
 private struct Checkpoint {
-  var parameters: [Float]
+  var parameters: AlignedFloats
   var optimizer: Optimizer?
   var lastTarget: [TargetKind?]
   var stream: StreamLanes?
@@ -377,7 +378,7 @@ public struct Trainer {
       if lastProbeStep != step || trialCount > 0 { _ = takeProbe() }
       phases.append(record(index, phase, previous, changing, notTruth, switches.map(\.group), kickNorm, startStep,
                            step, startSeen, seen, criterionStep, trials: trialCount, lanes: stream?.lanes ?? 0))
-      snapshots.append(network.parameters)
+      snapshots.append(Array(network.parameters))
       if matched.contains(index), let start = starts[index] {
         func norm(_ range: Range<Int>) -> Double {
           range.reduce(0.0) {

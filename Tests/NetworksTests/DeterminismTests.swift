@@ -26,7 +26,7 @@ func trainBriefly(cell: CellKind, seed: UInt64, steps: Int = 100) -> [Float] {
     clipGradientNorm(&gradient, maxNorm: 1)
     adam.update(&network.parameters, gradient: gradient)
   }
-  return network.parameters
+  return Array(network.parameters)
 }
 
 @Suite("Determinism")

@@ -82,7 +82,7 @@ struct GradientProblem: CustomTestStringConvertible, Sendable {
     var gradient = network.zeroBuffer()
     network.backward(workspace: ws, into: &gradient)
     let shape = self.shape
-    return (network.parameters, { Double(forward(Network(shape: shape, parameters: $0))) }, gradient)
+    return (Array(network.parameters), { Double(forward(Network(shape: shape, parameters: $0))) }, gradient)
   }
 }
 

@@ -1,3 +1,4 @@
+import LinearAlgebra
 import Networks
 import Randomness
 import Specification
@@ -9,7 +10,7 @@ struct OptimizerTests {
   func sgdMomentum() {
     // Step 1: b = g = (0.5, 1);          p = (1, −2) − 0.1·b       = (0.95, −2.1)
     // Step 2: b = 0.9·(0.5, 1) + (0.5, 1) = (0.95, 1.9); p − 0.1·b = (0.855, −2.29)
-    var p: [Float] = [1, -2]
+    var p: AlignedFloats = [1, -2]
     var sgd = Optimizer(rule: .sgd(momentum: 0.9), learningRate: 0.1, parameterCount: 2)
     sgd.update(&p, gradient: [0.5, 1])
     #expect(p == [0.95, -2.1])
@@ -20,7 +21,7 @@ struct OptimizerTests {
 
   @Test("plain SGD: p − lr·g")
   func sgdPlain() {
-    var p: [Float] = [1, 2, 3]
+    var p: AlignedFloats = [1, 2, 3]
     var sgd = Optimizer(rule: .sgd(), learningRate: 0.5, parameterCount: 3)
     sgd.update(&p, gradient: [2, -2, 0])
     #expect(p == [0, 3, 3])
@@ -29,7 +30,7 @@ struct OptimizerTests {
   @Test("Adam: the first step moves each parameter by lr against the gradient's sign")
   func adamFirstStep() {
     // m = 0.1 g, v = 0.001 g²; m̂ = g, v̂ = g²: p − lr · g / (|g| + ε)
-    var p: [Float] = [1, 1, 1]
+    var p: AlignedFloats = [1, 1, 1]
     var adam = Optimizer(rule: .adam(), learningRate: 0.01, parameterCount: 3)
     adam.update(&p, gradient: [3, -0.5, 0])
     #expect(abs(p[0] - 0.99) < 1e-6 && abs(p[1] - 1.01) < 1e-6 && p[2] == 1, "\(p)")
@@ -49,7 +50,7 @@ struct OptimizerTests {
   func clearingUpdate(rule: OptimizerRule) {
     var random = SeededGenerator(seed: 5, stream: "clearing")
     let count = 37
-    var p1 = (0..<count).map { _ in random.uniform(-1, 1) }, p2 = p1
+    var p1 = AlignedFloats((0..<count).map { _ in random.uniform(-1, 1) }), p2 = p1
     var a = Optimizer(rule: rule, learningRate: 0.01, parameterCount: count), b = a
     var cleared = [Float](repeating: 0, count: count)
     for _ in 0..<4 {

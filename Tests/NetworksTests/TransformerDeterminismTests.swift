@@ -45,7 +45,7 @@ func trainTransformerBriefly(seed: UInt64, steps: Int = 60) -> [Float] {
     clipGradientNorm(&gradient, maxNorm: 1)
     adam.update(&network.parameters, gradient: gradient)
   }
-  return network.parameters
+  return Array(network.parameters)
 }
 
 @Suite("Determinism: transformer")
@@ -194,5 +194,33 @@ struct TransformerChunkTests {
       }
     }
     #expect(worst <= 1e-5, "largest difference \(worst)")
+  }
+}
+
+@Suite("Parameter storage")
+struct ParameterStorageTests {
+  /// The storage's point (AlignedFloats.swift): the matrices OpenBLAS streams start cache lines,
+  /// however the buffer came to be — drawn from a seed, wrapped from an array, copied on a write
+  /// after being shared, or updated in place by the optimizer.
+  @Test("every tensor of the canonical transformer and GRU starts a 64-byte line")
+  func tensorsStartLines() {
+    let transformer = NetworkShape(
+      transformer: TransformerSizes(width: 64), vocabulary: 7, inputSize: 64, hidden: 64, classes: 5,
+      positions: 7)
+    let gru = NetworkShape(cell: .gru, vocabulary: 7, inputSize: 32, hidden: 64, classes: 5)
+    for shape in [transformer, gru] {
+      var network = Network(shape: shape, seed: 3)
+      let wrapped = Network(shape: shape, parameters: Array(network.parameters))
+      let shared = network
+      var adam = Optimizer(rule: .adam(), learningRate: 0.01, parameterCount: network.layout.count)
+      adam.update(&network.parameters, gradient: network.zeroBuffer().map { _ in 0.5 })
+      #expect(network.parameters != shared.parameters)
+      for candidate in [network, wrapped, shared] {
+        let base = candidate.parameters.withUnsafeBufferPointer { Int(bitPattern: $0.baseAddress) }
+        for tensor in candidate.layout.tensors where !tensor.range.isEmpty {
+          #expect((base + 4 * tensor.range.lowerBound) % 64 == 0, "\(shape.cell) \(tensor.name)")
+        }
+      }
+    }
   }
 }

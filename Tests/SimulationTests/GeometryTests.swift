@@ -68,7 +68,7 @@ struct GeometryTests {
     let p = try plan(Self.branched)
     let (record, after) = try execute(Self.branched)
     #expect(record.status == .complete)
-    let initial = Network(shape: p.networkShape, seed: p.seed).parameters
+    let initial = Array(Network(shape: p.networkShape, seed: p.seed).parameters)
     // One record per probe moment, in (phase, step) order.
     var moments: [[Int]] = []
     for probe in record.probes where moments.last != [probe.phaseIndex, probe.step] {

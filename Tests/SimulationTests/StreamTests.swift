@@ -72,7 +72,7 @@ struct StreamTests {
     }
     func difference(_ index: Int, _ loss: ([Float]) -> Double) -> Double {
       let h: Float = 2e-3
-      var plus = network.parameters, minus = network.parameters
+      var plus = Array(network.parameters), minus = plus
       plus[index] += h
       minus[index] -= h
       return (loss(plus) - loss(minus)) / Double(2 * h)
