@@ -113,3 +113,16 @@ extension AlignedFloats: ExpressibleByArrayLiteral {
 extension AlignedFloats: CustomStringConvertible {
   public var description: String { Array(self).description }
 }
+
+extension AlignedFloats {
+  /// `max(count, 1)` zeroed floats starting a cache line, for a workspace's scratch buffers (the
+  /// caller deallocates them). Aligned like the parameters, so that OpenBLAS's operands and the
+  /// vector kernels' loads do not span two lines.
+  public static func allocateScratch(_ count: Int) -> UnsafeMutablePointer<Float> {
+    let n = Swift.max(count, 1)
+    let p = UnsafeMutableRawPointer.allocate(byteCount: n * MemoryLayout<Float>.stride, alignment: alignment)
+      .bindMemory(to: Float.self, capacity: n)
+    p.initialize(repeating: 0, count: n)
+    return p
+  }
+}

@@ -60,7 +60,9 @@ extension Activation {
   /// e^x lane by lane; same algorithm and accuracy as the scalar `exp`, NaN stays NaN.
   @_transparent
   public static func exp(_ x: Lanes) -> Lanes {
-    let clamped = x.replacing(with: -87.3, where: x .< -87.3).replacing(with: 88.3, where: x .> 88.3)
+    // Each bound tests the value it clamps (not x), so that each is one vmaxps / vminps.
+    let low = x.replacing(with: -87.3, where: x .< -87.3)
+    let clamped = low.replacing(with: 88.3, where: low .> 88.3)
     let shifter = Lanes(repeating: 12_582_912)
     let t = Activation.multiplyAdd(clamped, Lanes(repeating: 1.442_695_04), shifter)
     let n = t - shifter

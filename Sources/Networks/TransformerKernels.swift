@@ -166,7 +166,9 @@ package enum TransformerKernels {
   /// (checked against libm in TransformerKernelTests). libm's `erff` does not vectorise.
   @_transparent
   static func erf(_ x: Lanes) -> Lanes {
-    let c = x.replacing(with: -4, where: x .< -4).replacing(with: 4, where: x .> 4)
+    // Each bound tests the value it clamps, so that each is one vmaxps / vminps (as in `exp`).
+    let low = x.replacing(with: -4, where: x .< -4)
+    let c = low.replacing(with: 4, where: low .> 4)
     let z = c * c
     var p = Lanes(repeating: -2.726_142_258_013_06e-10)
     p = Activation.multiplyAdd(p, z, Lanes(repeating: 2.770_681_424_959_02e-08))

@@ -91,8 +91,7 @@ final class TransformerScratch {
     var owned: [UnsafeMutablePointer<Float>] = []
     var bytes = 0
     func buffer(_ count: Int) -> UnsafeMutablePointer<Float> {
-      let p = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
-      p.initialize(repeating: 0, count: max(count, 1))
+      let p = AlignedFloats.allocateScratch(count)
       owned.append(p)
       bytes += 4 * max(count, 1)
       return p

@@ -28,6 +28,7 @@
 // A transformer uses x, dx, hs (its final norm's output from row B on), the readout buffers,
 // dhOut and tokens/targets here; its own buffers are `transformer` (TransformerWorkspace.swift).
 
+import LinearAlgebra
 import Specification
 
 /// Owned scratch memory for passes of up to `capacity` sequences of up to `maxSteps` steps.
@@ -94,8 +95,7 @@ public final class Workspace {
     var owned: [UnsafeMutablePointer<Float>] = []
     var bytes = 8 * t * b  // tokens and targets
     func buffer(_ count: Int) -> UnsafeMutablePointer<Float> {
-      let p = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
-      p.initialize(repeating: 0, count: max(count, 1))
+      let p = AlignedFloats.allocateScratch(count)
       owned.append(p)
       bytes += 4 * max(count, 1)
       return p

@@ -56,4 +56,14 @@ struct AlignedFloatsTests {
     #expect(buffer.description == values.description)
     #expect(AlignedFloats([]).isEmpty)
   }
+
+  @Test("scratch buffers start a line and are zero")
+  func scratch() {
+    for count in [0, 1, 5, 1_000] {
+      let p = AlignedFloats.allocateScratch(count)
+      defer { p.deallocate() }
+      #expect(Int(bitPattern: p) % AlignedFloats.alignment == 0)
+      #expect((0..<max(count, 1)).allSatisfy { p[$0] == 0 })
+    }
+  }
 }
