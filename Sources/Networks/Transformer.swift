@@ -30,9 +30,9 @@
 import Specification
 import LinearAlgebra
 
-enum Transformer {
+package enum Transformer {
   /// Passes (chunks) of up to this many rows (T·B) keep y1 and y2 feature-major (see the header).
-  static let featureMajorRows = 256
+  package static let featureMajorRows = 256
 
   /// Rows a chunk of a pass aims at (see the header).
   static let chunkRows = 672

@@ -1,5 +1,6 @@
 import Foundation
 import LinearAlgebra
+import Networks
 import Specification
 
 /// Times each matrix product of one training step (T = 7, C = 5) on its own, to show where the
@@ -14,13 +15,18 @@ enum GemmShapes {
     time(shapes, peak: peak)
   }
 
-  /// The transformer's products, as Transformer.swift calls them (calls: one per block).
+  /// The transformer's products, as Transformer.swift calls them (calls: one per block) for a
+  /// pass of one chunk; passes of at most `Transformer.featureMajorRows` rows read the norms'
+  /// outputs y1 and y2 from their feature-major copies.
   static func transformer(width d: Int, batch b: Int) -> [Product] {
     let t = 7, c = 5, rows = t * b, f = 4 * d, blocks = 2
+    let featureMajor = rows <= Transformer.featureMajorRows
     return [
-      ("in-projection qkvᵀ = W_in·y1ᵀ", .none, .transposed, 3 * d, rows, d, blocks),
+      featureMajor ? ("in-projection qkvᵀ = W_in·(y1ᵀ)", .none, .none, 3 * d, rows, d, blocks)
+        : ("in-projection qkvᵀ = W_in·y1ᵀ", .none, .transposed, 3 * d, rows, d, blocks),
       ("out-projection context·W_outᵀ", .transposed, .transposed, rows, d, d, blocks),
-      ("linear1 y2·W1ᵀ", .none, .transposed, rows, f, d, blocks),
+      featureMajor ? ("linear1 (y2ᵀ)ᵀ·W1ᵀ", .transposed, .transposed, rows, f, d, blocks)
+        : ("linear1 y2·W1ᵀ", .none, .transposed, rows, f, d, blocks),
       ("linear2 gelu·W2ᵀ", .none, .transposed, rows, d, f, blocks),
       ("readout y·head_Wᵀ", .none, .transposed, rows, c, d, 1),
       ("∂head_W = dLᵀ·y", .transposed, .none, c, d, rows, 1),
@@ -59,14 +65,23 @@ enum GemmShapes {
     var total = 0.0
     for (name, ta, tb, m, n, k, calls) in shapes {
       let aCount = m * k, bCount = k * n
-      let a = [Float](repeating: 0.01, count: aCount), bb = [Float](repeating: 0.02, count: bCount)
-      var cc = [Float](repeating: 0, count: m * n)
+      // Operands start cache lines, as the network's weights and workspaces do (a Swift array's
+      // elements need not: OpenBLAS's small kernels then run up to 1.5× slower, at random).
+      let a = AlignedFloats(repeating: 0.01, count: aCount), bb = AlignedFloats(repeating: 0.02, count: bCount)
+      var cc = AlignedFloats(repeating: 0, count: m * n)
       let lda = ta == .none ? k : m, ldb = tb == .none ? n : k
-      let time = measure(minimumSeconds: 0.2) {
-        for _ in 0..<calls {
-          BLAS.gemm(ta, tb, m: m, n: n, k: k, a: a, lda: lda, b: bb, ldb: ldb, beta: 1, c: &cc, ldc: n)
+      let time = a.withUnsafeBufferPointer { a in
+        bb.withUnsafeBufferPointer { bb in
+          cc.withUnsafeMutableBufferPointer { cc in
+            measure(minimumSeconds: 0.2) {
+              for _ in 0..<calls {
+                BLAS.gemm(ta, tb, m: m, n: n, k: k, a: a.baseAddress!, lda: lda, b: bb.baseAddress!,
+                          ldb: ldb, beta: 1, c: cc.baseAddress!, ldc: n)
+              }
+            }.median
+          }
         }
-      }.median
+      }
       total += time
       let gflops = 2 * Double(m * n * k * calls) / time / 1e9
       print(name.padding(toLength: 34, withPad: " ", startingAt: 0)
